@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import numbers
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,10 +139,12 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     output = Path(output) if output else source.parent.parent / "book" / (source.stem + ".ipynb")
     output.parent.mkdir(parents=True, exist_ok=True)
     staged = output.with_suffix(".input.ipynb")
+    partial = output.with_suffix(".partial.ipynb")  # kept for inspection when a cell fails
     jupytext.write(notebook, staged)
     try:
-        papermill.execute_notebook(str(staged), str(output), parameters=parsed, kernel_name=kernel,
+        papermill.execute_notebook(str(staged), str(partial), parameters=parsed, kernel_name=kernel,
                                    cwd=str(output.parent), progress_bar=False)
     finally:
         staged.unlink(missing_ok=True)
+    os.replace(partial, output)  # the committed notebook is never half-executed
     return output
