@@ -121,6 +121,7 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     type of their default, so a misspelled name or a bad value stops before anything runs.
     """
     import jupytext
+    import nbformat
     import papermill
 
     from .configs import _coerce
@@ -146,5 +147,10 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
                                    cwd=str(output.parent), progress_bar=False)
     finally:
         staged.unlink(missing_ok=True)
+    executed = nbformat.read(partial, as_version=4)
+    # Saved widget state has random model ids and only matters with a live kernel: drop it, so
+    # re-executions give identical files and the site loads no widget manager.
+    executed.metadata.pop("widgets", None)
+    nbformat.write(executed, partial)
     os.replace(partial, output)  # the committed notebook is never half-executed
     return output

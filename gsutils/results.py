@@ -22,7 +22,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def git_commit(cwd: Path = REPO_ROOT) -> str:
-    """The current commit (with '+dirty' when the tree has changes), or 'unknown' outside git."""
+    """The current commit (with '+dirty' when the tree has changes), or 'unknown' outside git.
+
+    $GSUTILS_COMMIT overrides it, for copies of the tree without .git (e.g. a remote GPU machine).
+    """
+    if os.environ.get("GSUTILS_COMMIT"):
+        return os.environ["GSUTILS_COMMIT"]
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True,
                                 text=True, check=True).stdout.strip()
