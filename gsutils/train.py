@@ -77,14 +77,17 @@ def _save(path: Path, state: dict) -> None:
 def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, method: MethodConfig | Objective,
           cfg: TrainConfig, env: torch.Tensor | None = None, callbacks: Sequence[Callback] = (),
           callback_every: int = 1, checkpoint: str | Path | None = None, checkpoint_every: int = 500,
-          progress: bool = True, desc: str = "training") -> History:
+          progress: bool = True, desc: str = "training",
+          optimizer: torch.optim.Optimizer | None = None) -> History:
     """Train `model` on (x, y[, env]) with `method`'s objective; return the History.
 
     Tensors are used on the device they are on (move model and data beforehand). Callbacks are
     called as ``cb(step, model, history)`` before step 0 and after every `callback_every` steps.
+    `optimizer` (from ``make_optimizer``) continues an earlier call's optimiser state, so that a live
+    demo can train in chunks and change the objective or the weight decay between them.
     """
     objective = method if isinstance(method, Objective) else Objective(method)
-    optimizer = make_optimizer(model.parameters(), cfg)
+    optimizer = optimizer if optimizer is not None else make_optimizer(model.parameters(), cfg)
     history, start = History(), 0
     checkpoint = Path(checkpoint) if checkpoint else None
     if checkpoint is not None and checkpoint.exists():
@@ -96,13 +99,17 @@ def train(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, method: Meth
     n = y.shape[-1]
     n_batches = -(-n // cfg.batch_size) if cfg.batch_size else 1  # per epoch, last one smaller
 
+    orders: dict = {}
+
     def batch(step):
         """Step -> its mini-batch; each epoch's order depends on (seed, epoch) only, so resuming is exact."""
         if not cfg.batch_size:
             return x, y, env
         epoch, k = divmod(step, n_batches)
-        order = torch.randperm(n, generator=torch.Generator().manual_seed(cfg.seed * 100_003 + epoch))
-        idx = order[k * cfg.batch_size: (k + 1) * cfg.batch_size].to(x.device)
+        if orders.get("epoch") != epoch:  # one permutation per epoch
+            gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+            orders.update(epoch=epoch, order=torch.randperm(n, generator=gen).to(x.device))
+        idx = orders["order"][k * cfg.batch_size: (k + 1) * cfg.batch_size]
         return x[idx], y[idx], None if env is None else env[idx]
 
     def notify(step):

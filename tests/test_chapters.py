@@ -1,0 +1,28 @@
+"""What every chapter promises its readers: objectives, exercises, and no logic in its cells."""
+
+import ast
+from pathlib import Path
+
+import jupytext
+import pytest
+
+CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_states_objectives_and_ends_with_exercises(path):
+    markdown = [c.source for c in jupytext.read(path).cells if c.cell_type == "markdown"]
+    assert any("{admonition} Learning objectives" in m for m in markdown[:3])
+    assert "{admonition} Exercises" in markdown[-1]
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_cells_call_gsutils_and_define_nothing(path):
+    """STYLE 10: chapters narrate, call and plot; logic lives in gsutils where pytest reaches it."""
+    for cell in jupytext.read(path).cells:
+        if cell.cell_type != "code" or cell.source.lstrip().startswith(("%", "!")):
+            continue
+        tree = ast.parse(cell.source)
+        defined = [n.name for n in ast.walk(tree)
+                   if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        assert not defined, f"{path.name} defines {defined}: move them into gsutils"
