@@ -59,7 +59,8 @@ def _figure_html(fig_dict: dict) -> str:
     payload = json.dumps(fig_dict, sort_keys=True, default=str)
     div_id = "gs-" + hashlib.sha1(payload.encode()).hexdigest()[:12]  # stable across re-runs
     return pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True}, validate=False)
+                       config={"displaylogo": False, "responsive": True}, validate=False,
+                       auto_play=False)  # frames belong to sliders; never play them on load
 
 
 def use_book_renderer() -> None:
@@ -137,14 +138,15 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
         check_choice("chapter parameter", name, defaults)
         default = defaults[name]
         parsed[name] = text if default is None else _coerce(name, text, default)
-    output = Path(output) if output else source.parent.parent / "book" / (source.stem + ".ipynb")
+    book_dir = source.resolve().parent.parent / "book"  # chapters run from book/, as on the site
+    output = Path(output) if output else book_dir / (source.stem + ".ipynb")
     output.parent.mkdir(parents=True, exist_ok=True)
     staged = output.with_suffix(".input.ipynb")
     partial = output.with_suffix(".partial.ipynb")  # kept for inspection when a cell fails
     jupytext.write(notebook, staged)
     try:
         papermill.execute_notebook(str(staged), str(partial), parameters=parsed, kernel_name=kernel,
-                                   cwd=str(output.parent), progress_bar=False)
+                                   cwd=str(book_dir), progress_bar=False)
     finally:
         staged.unlink(missing_ok=True)
     executed = nbformat.read(partial, as_version=4)

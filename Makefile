@@ -1,0 +1,98 @@
+# The book in two commands (see README.md):
+#   make book    set up .venv, fetch the data, execute every chapter with papermill, build the site
+#   make test    set up (if not done), then unit tests + sync + nbval, site build, browser test
+# Other targets:
+#   make site                         only the website, from the committed book/*.ipynb
+#   make chapter CH=04_toy_task [PARAMS="-p profile paper"]
+#                                     one chapter; with PARAMS the run goes to _build/runs/ so the
+#                                     committed quick-profile notebook in book/ stays as it is
+#   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
+#   make setup | data | assets | lock | clean
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+LOCK := requirements/book.txt
+TORCH := torch==2.14.1 torchvision==0.29.1
+# Optional, e.g. TORCH_INDEX=https://download.pytorch.org/whl/cpu on a machine without GPU: the CPU
+# wheels skip ~3 GB of CUDA libraries (most of the set-up time).
+TORCH_INDEX ?=
+CHAPTERS = $(sort $(wildcard chapters/*.md))
+PYTEST_ARGS ?=
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: help book site test test-slow chapter setup data assets browser lock clean
+
+help:
+	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------- set-up
+# The stamp is rebuilt when the pins or the package metadata change.
+$(VENV)/.installed: $(LOCK) pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --disable-pip-version-check -q -c $(LOCK) $(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PIP) install --disable-pip-version-check -q -r $(LOCK)
+	$(PIP) install --disable-pip-version-check -q -c $(LOCK) -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+data: setup
+	$(PY) -m gsutils fetch-data
+
+# Site scripts, fetched once into the ignored .vendor/ (nothing is fetched at page load).
+.vendor/static/.complete: scripts/fetch_assets.sh $(VENV)/.installed
+	scripts/fetch_assets.sh $(PY)
+
+assets: .vendor/static/.complete
+
+# Debian's Chromium for the browser test (Playwright never downloads a browser here).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	fi
+
+# ---------------------------------------------------------------- the book
+book: setup data assets
+	@for ch in $(CHAPTERS); do \
+	  start=$$(date +%s); echo "== executing $$ch"; \
+	  $(PY) -m gsutils execute $$ch; \
+	  echo "   $$ch: $$(( $$(date +%s) - start )) s"; \
+	done
+	$(MAKE) --no-print-directory site
+
+# Fresh (-E via --all) so that every warning of every page is seen; -W: warnings are errors.
+site: setup assets
+	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going
+
+chapter: setup data
+	@[ -n "$(CH)" ] || { echo "usage: make chapter CH=04_toy_task [PARAMS=\"-p profile paper\"]"; exit 2; }
+	@if [ -z "$(PARAMS)" ]; then \
+	  $(PY) -m gsutils execute chapters/$(CH).md; \
+	else \
+	  mkdir -p _build/runs; \
+	  $(PY) -m gsutils execute chapters/$(CH).md $(PARAMS) --output _build/runs/$(CH).ipynb; \
+	  echo "wrote _build/runs/$(CH).ipynb (book/ keeps the default-parameter run)"; \
+	fi
+
+# ---------------------------------------------------------------- tests
+test: setup data assets browser
+	$(PY) -m pytest -m "not browser and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory site
+	$(PY) -m pytest -m browser tests $(PYTEST_ARGS)
+
+# End-to-end runs that reproduce headline numbers (minutes each; not part of `make test`).
+test-slow: setup data
+	$(PY) -m pytest -m slow tests $(PYTEST_ARGS)
+
+# ---------------------------------------------------------------- maintenance
+lock:
+	scripts/lock.sh $(VENV)/bin/pip "$(TORCH)"
+
+clean:
+	rm -rf _build .vendor

@@ -1,0 +1,263 @@
+"""The built website, opened page by page in headless Chromium with no network at all.
+
+Every page of ``_build/html`` is served from 127.0.0.1 and loaded in Debian's Chromium through
+Playwright; any request to another host is aborted and fails the test. A page fails on a JavaScript
+error, a request that had to leave the machine (or a local file that is missing), a plotly figure
+that was not drawn, a figure slider that does not change the figure, math that MathJax did not
+typeset, an unresolved citation, or (chapters) a Colab link other than the chapter's notebook on
+branch main. Build the site first (``make site``); without ``_build/html`` the test is skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+import gsutils
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+TIMEOUT_MS = 15_000
+PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
+               if "_static" not in p.parts and "_sources" not in p.parts) if SITE.is_dir() else []
+
+
+def colab_url(page: str) -> str | None:
+    """The Colab link a chapter page must carry, or None for a page that is not a chapter."""
+    stem = page[: -len(".html")]
+    if not (ROOT / "chapters" / f"{Path(stem).name}.md").exists():
+        return None
+    owner_repo = urlparse(gsutils.REPO_URL).path.strip("/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/{stem}.ipynb"
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep pytest's output readable
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    if not SITE.is_dir():
+        pytest.skip(f"no built site at {SITE}: run `make site` first")
+    handler = functools.partial(_QuietHandler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser_context():
+    if not SITE.is_dir():
+        pytest.skip(f"no built site at {SITE}: run `make site` first")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium chromium-driver "
+                    "(`make test` does this); Playwright must not download its own browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # One context for all pages; listeners and the network block (a route, which also turns
+        # off the HTTP cache) are set per page.
+        context = chromium.new_context(viewport={"width": 1280, "height": 900},
+                                       service_workers="block")
+        yield context
+        context.close()
+        chromium.close()
+
+
+class PageRecord:
+    """Everything that went wrong while one page loaded and ran."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.problems.append(text)
+
+
+def open_page(context, url: str):
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    record = PageRecord()
+
+    def route(route):
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
+            route.continue_()
+        else:
+            record.add(f"request left the machine: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda err: record.add(f"JavaScript error: {err}"))
+    page.on("console", lambda msg: record.add(f"console error: {msg.text} ({msg.location})")
+            if msg.type == "error" else None)
+    page.on("requestfailed", lambda req: record.add(f"request failed: {req.url} ({req.failure})")
+            if urlparse(req.url).hostname == "127.0.0.1" else None)
+    page.on("response", lambda resp: record.add(f"HTTP {resp.status}: {resp.url}")
+            if resp.status >= 400 else None)
+    page.goto(url, wait_until="load")
+    return page, record
+
+
+# --------------------------------------------------------------------------- checks
+# Drawn, and done with any animation started at load (plotly's auto_play of frames).
+JS_FIGURES_DRAWN = """() => [...document.querySelectorAll('.plotly-graph-div')].every(
+    gd => gd._fullLayout && gd.querySelector('.main-svg') && (!gd._transitionData ||
+          (!gd._transitionData._animationRaf && !(gd._transitionData._frameQueue || []).length)))"""
+
+JS_FIGURES = """() => [...document.querySelectorAll('.plotly-graph-div')].map(gd => {
+    const svg = gd.querySelector('.main-svg');
+    const box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    const traces = (gd._fullData || []).length;
+    const sliders = ((gd.layout || {}).sliders || []).filter(s => s.visible !== false)
+        .map(s => ({n: (s.steps || []).length, active: s.active || 0}));
+    return {id: gd.id, svg: !!svg, width: box.width, height: box.height, traces, sliders};
+})"""
+
+# The figure's state that a slider may change: its traces and its layout, minus the sliders.
+JS_SIGNATURE = """(id) => {
+    const gd = document.getElementById(id);
+    const layout = Object.assign({}, gd.layout); delete layout.sliders;
+    return JSON.stringify([gd.data, layout]);
+}"""
+
+JS_RAIL = """([id, k]) => {
+    const gd = document.getElementById(id);
+    const rail = gd.querySelectorAll('.slider-group .slider-rail-rect')[k];
+    if (!rail) return null;
+    rail.scrollIntoView({block: 'center'});
+    const b = rail.getBoundingClientRect();
+    return {x: b.x, y: b.y, width: b.width, height: b.height};
+}"""
+
+JS_MATH = """() => {
+    const math = document.querySelectorAll('.math, .MathJax, script[type^="math/tex"]').length;
+    const typeset = document.querySelectorAll('mjx-container').length;
+    const errors = document.querySelectorAll('mjx-merror').length;
+    return {math, typeset, errors, mathjax: typeof window.MathJax === 'object' && !!window.MathJax.startup};
+}"""
+
+
+def check_figures(page, record: PageRecord) -> None:
+    if page.locator(".plotly-graph-div").count() == 0:
+        return
+    if not page.evaluate("() => typeof window.Plotly === 'object'"):
+        record.add("page has plotly figures but no Plotly library (plotly.min.js not loaded)")
+        return
+    try:
+        page.wait_for_function(JS_FIGURES_DRAWN, timeout=TIMEOUT_MS)
+    except Exception:
+        pass  # reported per figure below
+    for fig in page.evaluate(JS_FIGURES):
+        if not fig["svg"] or fig["width"] <= 0 or fig["height"] <= 0:
+            record.add(f"plotly figure {fig['id']} not drawn ({fig})")
+            continue
+        for k, slider in enumerate(fig["sliders"]):
+            check_slider(page, record, fig["id"], k, slider)
+
+
+def check_slider(page, record: PageRecord, div_id: str, k: int, slider: dict) -> None:
+    """Click the slider's rail at its far end (away from the active step); the figure must change."""
+    if slider["n"] < 2:
+        return
+    before = page.evaluate(JS_SIGNATURE, div_id)
+    rail = page.evaluate(JS_RAIL, [div_id, k])
+    if rail is None:
+        record.add(f"figure {div_id}: slider {k} has no rail drawn")
+        return
+    to_end = slider["active"] < slider["n"] - 1
+    x = rail["x"] + (rail["width"] - 2 if to_end else 2)
+    page.mouse.click(x, rail["y"] + rail["height"] / 2)
+    try:
+        page.wait_for_function(f"(before) => ({JS_SIGNATURE})({json.dumps(div_id)}) !== before",
+                               arg=before, timeout=5_000)
+    except Exception:
+        record.add(f"figure {div_id}: moving slider {k} to its {'last' if to_end else 'first'} "
+                   "step did not change the figure")
+
+
+def check_math(page, record: PageRecord) -> None:
+    counts = page.evaluate(JS_MATH)
+    if counts["math"] == 0:
+        return
+    if not counts["mathjax"]:
+        record.add(f"page has math ({counts['math']} elements) but MathJax did not load")
+        return
+    try:
+        page.wait_for_function("() => window.MathJax.startup.promise.then(() => true)",
+                               timeout=TIMEOUT_MS)
+    except Exception:
+        record.add("MathJax did not finish typesetting")
+    counts = page.evaluate(JS_MATH)
+    if counts["typeset"] == 0 or counts["errors"]:
+        record.add(f"math not rendered by MathJax: {counts}")
+
+
+def check_text(page, record: PageRecord) -> None:
+    text = page.inner_text("body")
+    for marker in ("[?]", "{cite", "{glue", "{bibliography"):
+        if marker in text:
+            record.add(f"unresolved reference: page text contains {marker!r}")
+    problematic = page.locator(".problematic, .system-message").count()
+    if problematic:
+        record.add(f"{problematic} unresolved references/system messages (.problematic)")
+
+
+def check_colab(page, record: PageRecord, expected: str | None) -> None:
+    if expected is None:
+        return
+    links = page.eval_on_selector_all("a[href*='colab.research.google.com']",
+                                      "els => els.map(a => a.href)")
+    if links != [expected]:
+        record.add(f"Colab link(s) {links}, expected exactly [{expected!r}]")
+
+
+def check_widgets(page, record: PageRecord) -> None:
+    views = page.locator("script[type='application/vnd.jupyter.widget-view+json']").count()
+    if views == 0:
+        return
+    try:
+        page.wait_for_function("(n) => document.querySelectorAll('.jupyter-widgets').length >= n",
+                               arg=views, timeout=TIMEOUT_MS)
+    except Exception:
+        drawn = page.locator(".jupyter-widgets").count()
+        record.add(f"{views} saved ipywidgets views but only {drawn} rendered")
+
+
+# --------------------------------------------------------------------------- the test
+def test_site_has_pages():
+    if not SITE.is_dir():
+        pytest.skip(f"no built site at {SITE}: run `make site` first")
+    chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
+    missing = [c for c in chapters if not (SITE / "book" / f"{c}.html").exists()]
+    assert not missing, f"chapters without a page in {SITE}/book: {missing}"
+
+
+@pytest.mark.parametrize("page_path", PAGES or ["<no site>"])
+def test_page(page_path, site_url, browser_context):
+    page, record = open_page(browser_context, f"{site_url}/{page_path}")
+    try:
+        check_figures(page, record)
+        check_math(page, record)
+        check_widgets(page, record)
+        check_text(page, record)
+        check_colab(page, record, colab_url(page_path))
+        page.wait_for_timeout(100)  # let late errors from the interactions surface
+    finally:
+        page.close()
+    assert not record.problems, f"{page_path}:\n  " + "\n  ".join(record.problems)
