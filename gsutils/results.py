@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,7 @@ from typing import Any
 import torch
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+_NUMBER_LIST = re.compile(r"\[\s*([-+0-9.eE,\s]+?)\s*\]")  # lists of numbers go on one line
 
 
 def git_commit(cwd: Path = REPO_ROOT) -> str:
@@ -71,6 +73,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone to read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -81,7 +84,9 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def save(path, experiment: str, profile: str, config: dict, metrics: dict, prov: dict) -> Path:
     record = {"experiment": experiment, "profile": profile, "config": config,
               "provenance": prov, "metrics": metrics}
-    return atomic_write_text(path, json.dumps(record, indent=1, sort_keys=False, default=_jsonable) + "\n")
+    text = json.dumps(record, indent=1, default=_jsonable)
+    text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text)
+    return atomic_write_text(path, text + "\n")
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:
