@@ -11,6 +11,20 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 
+# --- shared
+def _cell(key, value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def markdown_table(rows: list[dict], columns: dict, fmt=_cell) -> str:
+    """A Markdown table of `rows` (dicts); columns {key: header}; fmt(key, value) -> cell text
+    (default: "–" for None, floats with 3 decimals, anything else as str)."""
+    head = "| " + " | ".join(columns.values()) + " |\n|" + "---|" * len(columns) + "\n"
+    return head + "".join("| " + " | ".join(fmt(k, r.get(k)) for k in columns) + " |\n" for r in rows)
+
+
 # --- theory (chapters 1-3)
 FEATURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 REGULARIZER_DASH = {"weight_decay": "solid", "sd": "dash"}
@@ -100,13 +114,6 @@ def starvation_derivative_figure(s1_grid, implicit, s1_points, finite_difference
     fig.update_layout(template="plotly_white", height=height, xaxis_title="s1",
                       yaxis_title="dz2* / d(s1²)", margin=dict(l=60, r=20, t=30, b=40))
     return fig
-
-
-def fixed_point_table(rows: list[dict], columns: dict) -> str:
-    """A Markdown table of `rows` (dicts); columns: {key: header}; floats with 3 decimals."""
-    head = "| " + " | ".join(columns.values()) + " |\n|" + "---|" * len(columns) + "\n"
-    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
-    return head + "".join("| " + " | ".join(fmt(r[k]) for k in columns) + " |\n" for r in rows)
 
 
 def shifted_sd_figure(gamma_grid, logits: dict, marks: dict, height: int = 320) -> go.Figure:
@@ -216,15 +223,10 @@ def toy_features_figure(z: dict, labels: dict, height: int = 330) -> go.Figure:
 
 
 def toy_runs_table(rows: list[dict], columns: dict, percent: tuple = ("train_acc",)) -> str:
-    """A Markdown table of `rows`; columns {key: header}; floats with 3 decimals, `percent` keys in %."""
+    """A Markdown table of `rows`; floats with 3 decimals, `percent` keys in %."""
     def fmt(key, v):
-        if v is None:
-            return "–"
-        if key in percent:
-            return f"{100 * v:.1f}"
-        return f"{v:.3f}" if isinstance(v, float) else str(v)
-    head = "| " + " | ".join(columns.values()) + " |\n|" + "---|" * len(columns) + "\n"
-    return head + "".join("| " + " | ".join(fmt(k, r.get(k)) for k in columns) + " |\n" for r in rows)
+        return f"{100 * v:.1f}" if key in percent and v is not None else _cell(key, v)
+    return markdown_table(rows, columns, fmt)
 
 
 def _toy_demo_figure(prob, axis, x, y, iterations, z, loss, z_range, loss_range,
@@ -349,12 +351,6 @@ def toy_demo_figure(study: dict, start: tuple[int, int] | None = None) -> go.Fig
 # --- colored_mnist (chapter 5)
 METHOD_COLORS = {"ERM": "#d62728", "SD": "#1f77b4", "IRM": "#2ca02c", "VREx": "#9467bd", "Oracle": "#7f7f7f"}
 QUADRANT_GRID = (("digit_gray", "digit_color"), ("blank_gray", "blank_color"))  # rows digit/blank
-
-
-def colored_mnist_table(rows: list[dict], columns: dict) -> str:
-    """A Markdown table: rows are dicts of preformatted strings, columns {key: header}."""
-    head = "| " + " | ".join(columns.values()) + " |\n|" + "---|" * len(columns) + "\n"
-    return head + "".join("| " + " | ".join(str(r.get(k, "")) for k in columns) + " |\n" for r in rows)
 
 
 def colored_mnist_accuracy_figure(sources: dict, reference: dict, height: int = 380) -> go.Figure:
@@ -490,7 +486,7 @@ def colored_mnist_results_table(sources: dict, reference: dict, methods) -> str:
             mean, std = reference[m][split]
             row[f"paper|{split}"] = f"{mean:.1f} ± {std:.1f}"
         rows.append(row)
-    return colored_mnist_table(rows, columns)
+    return markdown_table(rows, columns)
 
 def colored_mnist_quadrant_table(sources: dict, methods) -> str:
     """Markdown table of the probe, "accuracy % (entropy)" per quadrant; sources {label: quadrants}."""
@@ -499,7 +495,7 @@ def colored_mnist_quadrant_table(sources: dict, methods) -> str:
     rows = [{"method": m, "source": label,
              **{q: f"{table[m][q]['acc']:.1f} ({table[m][q]['entropy']:.2f})" for q in quads}}
             for m in methods for label, table in sources.items() if table and m in table]
-    return colored_mnist_table(rows, columns)
+    return markdown_table(rows, columns)
 
 
 def colored_mnist_recipe_table(recipes: dict, n_per_env: int) -> str:
@@ -519,7 +515,7 @@ def colored_mnist_recipe_table(recipes: dict, n_per_env: int) -> str:
                      "w": f"{method[field]:g}" if field else "–",
                      "scale": f"{method['post_warmup_scale']:.3g}" if method["warmup_steps"] else "–",
                      "l2": f"{r['l2']:.3g}" if r["l2"] else "–", "n": f"{r['n_per_env'] or n_per_env:,d}"})
-    return colored_mnist_table(rows, columns)
+    return markdown_table(rows, columns)
 
 
 # --- celeba (chapter 6)
