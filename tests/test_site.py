@@ -28,8 +28,10 @@ SITE = ROOT / "_build" / "html"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 15_000
+REDIRECT = "index.html"  # a meta-refresh to the first chapter, checked on its own below
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
-               if "_static" not in p.parts and "_sources" not in p.parts) if SITE.is_dir() else []
+               if "_static" not in p.parts and "_sources" not in p.parts
+               and p.relative_to(SITE).as_posix() != REDIRECT) if SITE.is_dir() else []
 
 
 def colab_url(page: str) -> str | None:
@@ -246,6 +248,13 @@ def test_site_has_pages():
     chapters = sorted(p.stem for p in (ROOT / "chapters").glob("*.md"))
     missing = [c for c in chapters if not (SITE / "book" / f"{c}.html").exists()]
     assert not missing, f"chapters without a page in {SITE}/book: {missing}"
+
+
+def test_site_root_redirects_to_the_first_chapter():
+    if not SITE.is_dir():
+        pytest.skip(f"no built site at {SITE}: run `make site` first")
+    html = (SITE / REDIRECT).read_text()
+    assert 'url=book/01_introduction.html"' in html and (SITE / "book" / "01_introduction.html").exists()
 
 
 @pytest.mark.parametrize("page_path", PAGES or ["<no site>"])
