@@ -215,6 +215,8 @@ def check_text(page, record: PageRecord) -> None:
     for marker in ("[?]", "{cite", "{glue", "{bibliography"):
         if marker in text:
             record.add(f"unresolved reference: page text contains {marker!r}")
+    if "|---|" in text or "|—|" in text:
+        record.add("a Markdown table was printed as plain text instead of rendered")
     problematic = page.locator(".problematic, .system-message").count()
     if problematic:
         record.add(f"{problematic} unresolved references/system messages (.problematic)")
