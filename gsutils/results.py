@@ -13,11 +13,14 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import torch
+
+from . import REPO_URL
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _NUMBER_LIST = re.compile(r"\[\s*([-+0-9.eE,\s]+?)\s*\]")  # lists of numbers go on one line
@@ -87,6 +90,24 @@ def save(path, experiment: str, profile: str, config: dict, metrics: dict, prov:
     text = json.dumps(record, indent=1, default=_jsonable)
     text = _NUMBER_LIST.sub(lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text)
     return atomic_write_text(path, text + "\n")
+
+
+def committed(name: str) -> Path | None:
+    """A results file committed under ``results/``: from the checkout when there is one, else
+    (gsutils installed from git, as in Colab) downloaded once from the repository into
+    ``$GSUTILS_CACHE`` (default ``~/.cache/gsutils``); None when neither is possible."""
+    local = REPO_ROOT / "results" / name
+    if local.exists():
+        return local
+    cache = Path(os.environ.get("GSUTILS_CACHE", Path.home() / ".cache" / "gsutils")) / "results" / name
+    if not cache.exists():
+        try:
+            with urllib.request.urlopen(f"{REPO_URL}/raw/main/results/{name}", timeout=20) as response:
+                text = response.read().decode()
+        except OSError:  # offline, or the file is not in the repository
+            return None
+        atomic_write_text(cache, text)
+    return cache
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:

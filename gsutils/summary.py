@@ -65,13 +65,18 @@ def _celeba(record: dict) -> list[dict]:
 ROWS = {"theory": _theory, "toy": _toy, "colored_mnist": _colored_mnist, "celeba": _celeba}
 
 
-def headline_rows(results_dir: str | Path = results.REPO_ROOT / "results") -> list[dict]:
-    """One row per headline number; the paper profile's file is preferred over the quick one."""
+def headline_rows(results_dir: str | Path | None = None) -> list[dict]:
+    """One row per headline number; the paper profile's file is preferred over the quick one.
+
+    Files are read from `results_dir`, or by default from the committed ``results/`` (see
+    ``results.committed``).
+    """
     rows = []
     for experiment, make_rows in ROWS.items():
         for profile in ("paper", "quick"):
-            path = Path(results_dir) / f"{experiment}-{profile}.json"
-            if path.exists():
+            name = f"{experiment}-{profile}.json"
+            path = results.committed(name) if results_dir is None else Path(results_dir) / name
+            if path is not None and path.exists():
                 record = results.load(path)
                 rows += [{"experiment": experiment, **row, "run": _run_label(record)}
                          for row in make_rows(record)]
