@@ -1,6 +1,5 @@
 """Core layers: configs, methods against closed forms, models, the training loop, results, CLI."""
 
-import json
 import subprocess
 import sys
 from dataclasses import dataclass

@@ -3,9 +3,11 @@
 Each data set lives in its own module; the public builders are re-exported here.
 """
 
-from .colored_mnist import ColoredMNIST, colored_mnist  # noqa: F401  (Colored MNIST, ch. 5)
-from .celeba import GROUP_NAMES, GroupSplit, celeba_standin, load_celeba  # noqa: F401  (CelebA, ch. 6)
+from .celeba import GROUP_NAMES, GroupSplit, celeba_standin, load_celeba  # CelebA, ch. 6
+from .colored_mnist import ColoredMNIST, colored_mnist  # Colored MNIST, ch. 5
 from .mnist import MNIST_SOURCES, default_root, fetch_mnist, load_mnist, load_mnist_5k
-from .toy import two_moons  # noqa: F401  (toy task, ch. 4)
+from .toy import two_moons  # toy task, ch. 4
 
-__all__ = ["MNIST_SOURCES", "default_root", "fetch_mnist", "load_mnist", "load_mnist_5k"]
+__all__ = ["GROUP_NAMES", "GroupSplit", "celeba_standin", "load_celeba", "ColoredMNIST",
+           "colored_mnist", "MNIST_SOURCES", "default_root", "fetch_mnist", "load_mnist",
+           "load_mnist_5k", "two_moons"]
