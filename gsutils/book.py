@@ -125,7 +125,7 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     import nbformat
     import papermill
 
-    from .configs import _coerce
+    from .configs import coerce
 
     source = Path(source)
     if not source.exists():
@@ -137,7 +137,7 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     for name, text in (parameters or {}).items():
         check_choice("chapter parameter", name, defaults)
         default = defaults[name]
-        parsed[name] = text if default is None else _coerce(name, text, default)
+        parsed[name] = text if default is None else coerce(name, text, default)
     book_dir = source.resolve().parent.parent / "book"  # chapters run from book/, as on the site
     output = Path(output) if output else book_dir / (source.stem + ".ipynb")
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,132 @@
+"""Figures of the theory chapters (1-3): z trajectories, fixed points, NTK features."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .core import sig
+
+__all__ = ['FEATURE_COLORS', 'REGULARIZER_DASH', 'REGULARIZER_LABEL', 'z_trajectories_figure',
+           'fixed_point_curves_figure', 'starvation_derivative_figure', 'shifted_sd_figure',
+           'ntk_features_figure']
+
+FEATURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
+REGULARIZER_DASH = {"weight_decay": "solid", "sd": "dash"}
+REGULARIZER_LABEL = {"weight_decay": "cross-entropy + weight decay", "sd": "SD"}
+
+
+def z_trajectories_figure(steps, s1_values, panels: dict, fixed_points: dict | None = None,
+                          active: int = 0, height: int = 380) -> go.Figure:
+    """|z_1|, |z_2| over gradient-descent steps, one panel per regulariser, a slider over s1.
+
+    panels: {title: array (len(s1), T, k)}; fixed_points: {title: array (len(s1), k)} (dotted).
+    The slider restyles trace visibility, so it works on a static page with no kernel.
+    """
+    titles = list(panels)
+    fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.06)
+    owner = []  # the s1 index of every trace
+    for i, s1 in enumerate(s1_values):
+        for col, title in enumerate(titles, start=1):
+            Z = np.abs(np.asarray(panels[title][i]))
+            for j in range(Z.shape[1]):
+                color = FEATURE_COLORS[j % len(FEATURE_COLORS)]
+                fig.add_trace(go.Scatter(x=list(map(int, steps)), y=sig(Z[:, j]), mode="lines",
+                                         name=f"|z{j + 1}|", legendgroup=f"z{j + 1}",
+                                         showlegend=col == 1, visible=i == active,
+                                         line=dict(color=color, width=2.5)), row=1, col=col)
+                owner.append(i)
+                if fixed_points is not None:
+                    z_star = abs(float(np.asarray(fixed_points[title])[i, j]))
+                    fig.add_trace(go.Scatter(x=[int(steps[0]), int(steps[-1])], y=sig([z_star] * 2),
+                                             mode="lines", name=f"z{j + 1}* (fixed point)",
+                                             legendgroup=f"star{j + 1}", showlegend=col == 1,
+                                             visible=i == active, hoverinfo="skip",
+                                             line=dict(color=color, width=1, dash="dot")), row=1, col=col)
+                    owner.append(i)
+    top = max(float(np.abs(np.asarray(p)).max()) for p in panels.values())
+    sliders = [dict(active=active, currentvalue=dict(prefix="s1 = "), pad=dict(t=40),
+                    steps=[dict(label=f"{s1:g}", method="restyle",
+                                args=[{"visible": [o == i for o in owner]}])
+                           for i, s1 in enumerate(s1_values)])] if len(s1_values) > 1 else []
+    fig.update_yaxes(range=[0, round(1.05 * top, 2)], row=1, col=1, title_text="|z|")
+    fig.update_xaxes(title_text="gradient-descent step")
+    fig.update_layout(template="plotly_white", height=height, sliders=sliders,
+                      margin=dict(l=50, r=20, t=40, b=40), legend=dict(orientation="h", y=1.15))
+    return fig
+
+
+def fixed_point_curves_figure(s1_grid, curves: dict, s2: float, reference: dict | None = None,
+                              height: int = 360) -> go.Figure:
+    """z_j* against s1 for each regulariser (curves: {regularizer: array (len(s1_grid), k)}).
+
+    reference: {s1: (z1*, z2*)} drawn as open markers (an independent computation).
+    """
+    fig = go.Figure()
+    for reg, Z in curves.items():
+        Z = np.asarray(Z)
+        for j in range(Z.shape[1]):
+            fig.add_trace(go.Scatter(x=sig(s1_grid), y=sig(Z[:, j]), mode="lines",
+                                     name=f"z{j + 1}*, {REGULARIZER_LABEL.get(reg, reg)}",
+                                     line=dict(color=FEATURE_COLORS[j], dash=REGULARIZER_DASH.get(reg))))
+    if reference:
+        for j in range(2):
+            fig.add_trace(go.Scatter(x=sig(list(reference)), y=sig([v[j] for v in reference.values()]),
+                                     mode="markers", name=f"z{j + 1}* reference",
+                                     marker=dict(color=FEATURE_COLORS[j], symbol="circle-open", size=9)))
+    fig.add_vline(x=float(s2), line=dict(color="gray", width=1, dash="dot"),
+                  annotation_text="s1 = s2", annotation_position="top")
+    fig.update_layout(template="plotly_white", height=height, xaxis_title="s1 (strength of feature 1)",
+                      yaxis_title="fixed point z*", margin=dict(l=50, r=20, t=30, b=40))
+    return fig
+
+
+def starvation_derivative_figure(s1_grid, implicit, s1_points, finite_difference,
+                                 height: int = 320) -> go.Figure:
+    """dz2*/d(s1^2): implicit differentiation (line) against central finite differences (markers)."""
+    fig = go.Figure([
+        go.Scatter(x=sig(s1_grid), y=sig(implicit), mode="lines", name="implicit differentiation"),
+        go.Scatter(x=sig(s1_points), y=sig(finite_difference), mode="markers",
+                   name="finite difference", marker=dict(symbol="x", size=8)),
+    ])
+    fig.add_hline(y=0.0, line=dict(color="gray", width=1))
+    fig.update_layout(template="plotly_white", height=height, xaxis_title="s1",
+                      yaxis_title="dz2* / d(s1²)", margin=dict(l=60, r=20, t=30, b=40))
+    return fig
+
+
+def shifted_sd_figure(gamma_grid, logits: dict, marks: dict, height: int = 320) -> go.Figure:
+    """Fixed-point logit of each class against its target gamma_y; marks: {label: (gamma, logit)}."""
+    fig = go.Figure()
+    for j, (label, values) in enumerate(logits.items()):
+        fig.add_trace(go.Scatter(x=sig(gamma_grid), y=sig(values), mode="lines", name=label,
+                                 line=dict(color=FEATURE_COLORS[j])))
+    for j, (label, (g, v)) in enumerate(marks.items()):
+        fig.add_trace(go.Scatter(x=sig([g]), y=sig([v]), mode="markers+text", name=label,
+                                 text=[label], textposition="top left", showlegend=False,
+                                 marker=dict(color=FEATURE_COLORS[j], size=10)))
+    fig.add_hline(y=0.0, line=dict(color="gray", width=1))
+    fig.update_layout(template="plotly_white", height=height, xaxis_title="target gamma_y",
+                      yaxis_title="fixed-point logit ŷ*", margin=dict(l=50, r=20, t=30, b=40))
+    return fig
+
+
+def ntk_features_figure(s, steps, z, shown, height: int = 360) -> go.Figure:
+    """Left: the NTK feature strengths s_j. Right: |z_j| of the trained network over training
+    (z: array (T, k)) for the features `shown` (0-based indices)."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.1,
+                        subplot_titles=["feature strengths s_j", "feature responses |z_j|"])
+    s, shown = np.asarray(s), [int(j) for j in shown]
+    colors = {j: FEATURE_COLORS[n % len(FEATURE_COLORS)] for n, j in enumerate(shown)}
+    fig.add_trace(go.Bar(x=list(range(1, len(s) + 1)), y=sig(s), showlegend=False,
+                         marker_color=[colors.get(j, "#bbbbbb") for j in range(len(s))]), row=1, col=1)
+    for j in shown:
+        fig.add_trace(go.Scatter(x=list(map(int, steps)), y=sig(np.abs(z[:, j])), mode="lines",
+                                 name=f"|z{j + 1}|", line=dict(color=colors[j])), row=1, col=2)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_xaxes(title_text="j", row=1, col=1)
+    fig.update_xaxes(title_text="gradient-descent step", row=1, col=2)
+    fig.update_layout(template="plotly_white", height=height, margin=dict(l=50, r=20, t=40, b=40))
+    return fig
