@@ -11,6 +11,8 @@ Both are S^2-preconditioned gradient flows of a convex function of z, so each fi
 unique minimiser of
     1^T softplus(-U z) + (lam/2) z^T P z,    P = S^-2 (weight decay) or I (SD),
 which is how ``fixed_point`` finds it. Everything takes any number of features k (s: (k,), U: (n, k)).
+The dual view (paper, variational lemma): alpha' = eta [log((1 - alpha)/alpha) - U S^2 U^T alpha / lam],
+z = S^2 U^T alpha / lam, with the same fixed point.
 """
 
 from __future__ import annotations
@@ -212,6 +214,78 @@ def two_feature_study(cfg) -> dict:
     out["starvation_derivative"] = np.array(
         [starvation_derivative(np.array([s1, cfg.s2]), U, cfg.lam, 0, 1) for s1 in cfg.s1])
     return out
+
+
+# --------------------------------------------------------------------------- the dual (Legendre) view
+def binary_entropy(alpha) -> np.ndarray:
+    """H(alpha) = -alpha log alpha - (1 - alpha) log(1 - alpha), for 0 < alpha < 1."""
+    a = np.asarray(alpha, float)
+    return -(a * np.log(a) + (1.0 - a) * np.log1p(-a))
+
+
+def legendre_residuals(m, grid: int = 20001) -> dict:
+    """The variational lemma log(1 + e^-m) = max_alpha [H(alpha) - alpha m], checked two ways.
+
+    closed_form: at the maximiser alpha = sigma(-m); grid: brute force over alpha = sigma(t), t on a
+    uniform grid of [-60, 60] (H written in t, exact near 0 and 1). Each is the largest
+    |max - log(1 + e^-m)| over the given margins m.
+    """
+    m = np.atleast_1d(np.asarray(m, float))
+    softplus = np.logaddexp(0.0, -m)
+    a_star = sigmoid(-m)
+    t = np.linspace(-60.0, 60.0, grid)[:, None]  # (grid, 1)
+    entropy = sigmoid(t) * np.logaddexp(0.0, -t) + sigmoid(-t) * np.logaddexp(0.0, t)  # H(sigma(t))
+    brute = (entropy - sigmoid(t) * m).max(axis=0)
+    return {"closed_form": float(np.abs(binary_entropy(a_star) - a_star * m - softplus).max()),
+            "grid": float(np.abs(brute - softplus).max())}
+
+
+def alpha_velocity(alpha, s, U, lam: float) -> np.ndarray:
+    """d alpha/dt divided by eta, the dual dynamics: log((1 - alpha)/alpha) - (1/lam) U S^2 U^T alpha."""
+    s2 = np.asarray(s, float) ** 2
+    return np.log1p(-alpha) - np.log(alpha) - U @ (s2 * (U.T @ alpha)) / lam
+
+
+def dual_trajectory(s, U, lam: float, lr: float = 3e-6, steps: int = 5000, record_every: int = 50,
+                    alpha0: float = 1e-8) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient ascent on the dual from alpha = alpha0, clipped into (0, 1) after every step as the
+    authors' toy_fig_6.py does; returns the recorded steps and z = S^2 U^T alpha / lam, (T, k)."""
+    s2 = np.asarray(s, float) ** 2
+    alpha = np.full(U.shape[0], float(alpha0))
+    recorded, out = [], []
+    for t in range(steps + 1):
+        if t % record_every == 0:
+            recorded.append(t)
+            out.append(s2 * (U.T @ alpha) / lam)
+        if t < steps:
+            alpha = np.clip(alpha + lr * alpha_velocity(alpha, s, U, lam), 1e-50, 1.0 - 1e-16)
+    return np.array(recorded), np.array(out)
+
+
+def random_coupling(n: int, k: int, seed: int) -> np.ndarray:
+    """A random U (n, k) with orthonormal columns (QR of a Gaussian matrix), for checks beyond U(delta)."""
+    q, r = np.linalg.qr(np.random.default_rng(seed).normal(size=(n, k)))
+    return q * np.sign(np.diag(r))
+
+
+def phase_plane_study(cfg) -> dict:
+    """The paper's phase-plane figure (authors' toy_fig_6.py): z(t) for every s1 in cfg.phase_s1 under
+    dual alpha-ascent, primal gradient descent with weight decay (cfg.lam) and with SD (cfg.sd_lam)."""
+    U = coupling_matrix(cfg.delta)
+    runs = {"dual": [], "weight_decay": [], "sd": []}
+    fixed = {"weight_decay": [], "sd": []}
+    for s1 in cfg.phase_s1:
+        s = np.array([s1, cfg.s2])
+        steps, Z = dual_trajectory(s, U, cfg.lam, cfg.phase_dual_lr, cfg.phase_steps,
+                                   cfg.phase_record_every, cfg.phase_alpha0)
+        runs["dual"].append(Z)
+        for reg, lam in (("weight_decay", cfg.lam), ("sd", cfg.sd_lam)):
+            runs[reg].append(gd_trajectory(s, U, lam, reg, cfg.phase_lr, cfg.phase_steps,
+                                           cfg.phase_record_every)[1])
+            fixed[reg].append(fixed_point(s, U, lam, reg))
+    return {"s1": [float(v) for v in cfg.phase_s1], "steps": steps,
+            "trajectories": {k: np.array(v) for k, v in runs.items()},  # (len(s1), T, 2)
+            "fixed_points": {k: np.array(v) for k, v in fixed.items()}}  # (len(s1), 2)
 
 
 # --------------------------------------------------------------------------- a real network

@@ -130,10 +130,92 @@ def test_cli_writes_the_schema(tmp_path):
             assert (f["z1"], f["z2"]) == pytest.approx(configs.THEORY_FIXED_POINTS[f["s1"]], abs=1e-3)
     assert [d["s1"] for d in metrics["starvation_derivative"]] == [2.0, 4.0]
     assert metrics["starvation_derivative"][1]["dz2_ds1sq"] < 0
+    dual = metrics["dual_trajectories"]
+    assert [d["s1"] for d in dual] == [2.0, 3.0, 4.0, 5.0, 6.0]
+    assert all(len(d["z1"]) == len(d["z2"]) == 201 and d["fixed_point_gap"] < 0.01 for d in dual)
+    assert {(p["regularizer"], p["s1"]) for p in metrics["phase_plane"]} == {
+        (r, s) for r in ("weight_decay", "sd") for s in (2.0, 3.0, 4.0, 5.0, 6.0)}
 
 
-@pytest.mark.parametrize("bad", ["delta=2", "s1=2,x", "nope=1", "lam=-1", "s1"])
+@pytest.mark.parametrize("bad", ["delta=2", "s1=2,x", "nope=1", "lam=-1", "s1", "phase_alpha0=1",
+                                 "phase_s1=0,2"])
 def test_cli_rejects_a_bad_set(tmp_path, capsys, bad):
     out = tmp_path / "theory.json"
     assert main(["run", "theory", "--set", bad, "--out", str(out)]) == 2
     assert not out.exists() and "error" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- the formal results (chapters 2-3)
+def test_legendre_lemma():
+    r = theory.legendre_residuals(np.linspace(-30.0, 30.0, 241))
+    assert r["closed_form"] < 1e-13 and r["grid"] < 1e-5
+
+
+def test_alpha_velocity_is_the_gradient_of_the_dual_objective():
+    """Autograd on D(alpha) = 1^T H(alpha) - alpha^T U S^2 U^T alpha / (2 lam), n = 5, k = 3."""
+    U, s, lam = theory.random_coupling(5, 3, seed=3), np.array([3.0, 2.0, 0.5]), 0.05
+    alpha = torch.tensor(np.random.default_rng(0).uniform(0.05, 0.95, 5), requires_grad=True)
+    K = torch.tensor(U @ np.diag(s**2) @ U.T)
+    H = -(alpha * alpha.log() + (1 - alpha) * (1 - alpha).log()).sum()
+    (grad,) = torch.autograd.grad(H - alpha @ K @ alpha / (2 * lam), alpha)
+    assert np.allclose(theory.alpha_velocity(alpha.detach().numpy(), s, U, lam), grad.numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("n, k, lam, seed", [(2, 2, 0.01, 0), (3, 3, 0.05, 1), (5, 3, 0.01, 2), (6, 2, 0.1, 3)])
+def test_dual_and_primal_share_the_fixed_point(n, k, lam, seed):
+    U, s = theory.random_coupling(n, k, seed), np.linspace(3.0, 1.0, k)
+    assert np.allclose(U.T @ U, np.eye(k), atol=1e-12)
+    z_star = theory.fixed_point(s, U, lam)
+    alpha_star = theory.sigmoid(-U @ z_star)
+    residual = np.abs(theory.alpha_velocity(alpha_star, s, U, lam)) / (1 + np.abs(U @ z_star))
+    assert residual.max() < 1e-8
+    assert np.allclose(s**2 * (U.T @ alpha_star) / lam, z_star, atol=1e-8)
+
+
+def test_dual_trajectory_equals_sgd_on_the_dual_loss():
+    """Our recursion against torch SGD on C/2 alpha^T K alpha - 1^T H(alpha), clipped into (0, 1)."""
+    U, s, lam, lr, steps = theory.coupling_matrix(0.5), np.array([4.0, 2.0]), 0.01, 3e-6, 300
+    alpha = torch.full((2,), 1e-8, dtype=torch.float64, requires_grad=True)
+    K = torch.tensor(U @ np.diag(s**2) @ U.T)
+    opt = torch.optim.SGD([alpha], lr=lr)
+    for _ in range(steps):
+        H = -(alpha * alpha.log() + (1 - alpha) * torch.log1p(-alpha)).sum()
+        loss = alpha @ K @ alpha / (2 * lam) - H
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        alpha.data.clamp_(1e-50, 1 - 1e-16)
+    z_torch = s**2 * (U.T @ alpha.detach().numpy()) / lam
+    _, Z = theory.dual_trajectory(s, U, lam, lr, steps, steps)
+    assert np.allclose(Z[-1], z_torch, rtol=1e-10)
+
+
+def test_phase_plane_reaches_the_fixed_points():
+    study = theory.phase_plane_study(configs.TheoryConfig())
+    for kind, reg in (("dual", "weight_decay"), ("weight_decay", "weight_decay"), ("sd", "sd")):
+        gap = np.abs(study["trajectories"][kind][:, -1] - study["fixed_points"][reg]).max()
+        assert gap < 0.01, (kind, gap)
+
+
+@pytest.mark.parametrize("delta", [0.1, 0.3, 0.5, 0.65, 0.75, 0.9])
+@pytest.mark.parametrize("lam", [1e-3, 0.1])
+def test_starvation_sign_follows_the_margins(delta, lam):
+    """Ours: dz2*/d(s1^2) < 0 iff m1* > m2*, which s1 > s2 implies exactly when delta < 1/sqrt(2)."""
+    U, s2 = theory.coupling_matrix(delta), 1.5
+    for s1 in np.linspace(1.1 * s2, 4 * s2, 8):
+        s = np.array([s1, s2])
+        d = theory.starvation_derivative(s, U, lam, 0, 1)
+        m = U @ theory.fixed_point(s, U, lam)
+        assert np.sign(d) == np.sign(m[1] - m[0]) != 0
+        assert (d < 0) == (delta < 2 ** -0.5)
+
+
+@pytest.mark.parametrize("n, k", [(4, 4), (6, 3)])
+def test_sd_fixed_point_does_not_depend_on_S_for_a_random_U(n, k):
+    U, rng = theory.random_coupling(n, k, seed=n), np.random.default_rng(k)
+    for lam in (1e-3, 0.1):
+        ref = theory.fixed_point(np.ones(k), U, lam, "sd")
+        for _ in range(5):
+            assert np.allclose(theory.fixed_point(rng.uniform(0.2, 10.0, k), U, lam, "sd"), ref, atol=1e-8)
+        if n == k:
+            assert np.allclose(ref, U.T @ np.full(n, theory.sd_margin(lam)), atol=1e-10)

@@ -24,6 +24,14 @@ class TheoryConfig:
     record_every: int = 10
     sd_gamma: tuple = (0.44, 2.5)  # per-class shifted SD targets gamma_y, y = 0, 1 (CelebA script)
     sd_lam_shift: float = 0.2  # lambda_y of the shifted form: CelebA's 0.1 * mean_y(...) = (lambda_y/2)
+    # the paper's phase-plane figure (authors' Figure_5/fig_6.py = Figure_6/toy_fig_6.py): Lambda = [s1, 2],
+    # C = 1/lam = 100, 5,000 steps of SGD: on alpha (lr 3e-6, from 1e-8) and on theta (lr 0.05)
+    phase_s1: tuple = (2.0, 3.0, 4.0, 5.0, 6.0)
+    phase_lr: float = 0.05  # primal steps, weight decay (0.5/C ||theta||^2) and SD (0.1/C sum y_hat^2)
+    phase_dual_lr: float = 3e-6  # dual ascent step on alpha
+    phase_alpha0: float = 1e-8  # initial alpha of every example
+    phase_steps: int = 5000
+    phase_record_every: int = 25  # ours: the script keeps every step
     # empirical NTK of a real network (chapter 2): two moons, MLP 2 -> ntk_hidden -> 1 (PAPER §2 uses
     # 300 points, 500 ReLU units, SGD lr 1e-2 with momentum 0.9); here plain GD, fewer points and steps
     ntk_n: int = 100
@@ -42,6 +50,11 @@ class TheoryConfig:
         check(self.steps > 0 and self.record_every > 0, "steps and record_every must be > 0")
         check(min(self.ntk_n, self.ntk_hidden, self.ntk_steps, self.ntk_record_every) > 0
                and self.ntk_lr > 0, "ntk_n, ntk_hidden, ntk_steps, ntk_record_every, ntk_lr must be > 0")
+        check(len(self.phase_s1) > 0 and all(s > 0 for s in self.phase_s1),
+               f"phase_s1={self.phase_s1}: needs at least one strength, all > 0")
+        check(min(self.phase_lr, self.phase_dual_lr) > 0 and 0 < self.phase_alpha0 < 1
+               and min(self.phase_steps, self.phase_record_every) > 0,
+               "phase_lr, phase_dual_lr, phase_steps, phase_record_every must be > 0 and 0 < phase_alpha0 < 1")
         check(len(self.sd_gamma) == 2 and self.sd_lam_shift > 0,
                f"sd_gamma={self.sd_gamma} needs two values (y = 0, 1) and sd_lam_shift must be > 0")
 

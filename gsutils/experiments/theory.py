@@ -2,8 +2,9 @@
 same decomposition on a real network (its empirical NTK on two moons).
 
 ``run`` reports, for every s1 of the config: the fixed points (z1*, z2*) of both regularisers, the
-end points of the blog's 990 gradient-descent steps, the starvation derivative dz2*/d(s1^2), and a
-summary of ``ntk_study``.
+end points of the blog's 990 gradient-descent steps, the starvation derivative dz2*/d(s1^2), the
+trajectories of the paper's phase-plane figure (dual alpha-ascent under ``dual_trajectories``; primal
+end points under ``phase_plane``), and a summary of ``ntk_study``.
 """
 
 from __future__ import annotations
@@ -67,10 +68,25 @@ def run(cfg: configs.TheoryConfig, device=None, progress: bool = True, workdir=N
                    "finite_difference": theory.starvation_derivative(np.array([s1, cfg.s2]), U, cfg.lam,
                                                                      0, 1, method="finite_difference")}
                   for s1, d in zip(study["s1"], study["starvation_derivative"])]
+    phase = theory.phase_plane_study(cfg)
+    dual, primal = [], []
+    for i, s1 in enumerate(phase["s1"]):
+        common = {"s1": s1, "s2": float(cfg.s2), "steps": int(phase["steps"][-1])}
+        Z, z_star = phase["trajectories"]["dual"][i], phase["fixed_points"]["weight_decay"][i]
+        dual.append({**common, "lam": float(cfg.lam), "lr": cfg.phase_dual_lr,
+                     "alpha0": cfg.phase_alpha0, "record_every": cfg.phase_record_every,
+                     "z1": [float(f"{v:.6g}") for v in Z[:, 0]], "z2": [float(f"{v:.6g}") for v in Z[:, 1]],
+                     "fixed_point_gap": float(np.abs(Z[-1] - z_star).max())})
+        for reg, lam in (("weight_decay", cfg.lam), ("sd", cfg.sd_lam)):
+            end = phase["trajectories"][reg][i, -1]
+            primal.append({**common, "regularizer": reg, "lam": float(lam), "lr": cfg.phase_lr,
+                           "z1": float(end[0]), "z2": float(end[1]),
+                           "fixed_point_gap": float(np.abs(end - phase["fixed_points"][reg][i]).max())})
     ntk = ntk_study(cfg, progress=progress)
     j = int(np.argmax(ntk["share"]))
     return {"fixed_points": fixed, "end_points": ends, "starvation_derivative": derivative,
             "sd_margin": theory.sd_margin(cfg.sd_lam),
+            "dual_trajectories": dual, "phase_plane": primal,
             "ntk": {"dominant_feature": j + 1, "dominant_share": float(ntk["share"][j]),
                     "s_dominant": float(ntk["s"][j]), "s_top": [float(v) for v in ntk["s"][:5]],
                     "final_loss": ntk["final_loss"]}}

@@ -10,7 +10,7 @@ from .core import sig
 
 __all__ = ['FEATURE_COLORS', 'REGULARIZER_DASH', 'REGULARIZER_LABEL', 'z_trajectories_figure',
            'fixed_point_curves_figure', 'starvation_derivative_figure', 'shifted_sd_figure',
-           'ntk_features_figure']
+           'ntk_features_figure', 'phase_plane_figure']
 
 FEATURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 REGULARIZER_DASH = {"weight_decay": "solid", "sd": "dash"}
@@ -129,4 +129,51 @@ def ntk_features_figure(s, steps, z, shown, height: int = 360) -> go.Figure:
     fig.update_xaxes(title_text="j", row=1, col=1)
     fig.update_xaxes(title_text="gradient-descent step", row=1, col=2)
     fig.update_layout(template="plotly_white", height=height, margin=dict(l=50, r=20, t=40, b=40))
+    return fig
+
+
+PHASE_DASH = {"dual": "dot", "weight_decay": "solid", "sd": "dash"}
+PHASE_LABEL = {"dual": "dual α-ascent", "weight_decay": "primal, weight decay", "sd": "primal, SD"}
+
+
+def phase_plane_figure(s1_values, trajectories: dict, fixed_points: dict | None = None,
+                       panels=(("dual", "weight_decay"), ("weight_decay", "sd")),
+                       titles=("dual vs primal (weight decay)", "weight decay vs SD"),
+                       height: int = 460) -> go.Figure:
+    """|z2| against |z1| (the paper's phase plane), one colour per s1, one dash per dynamics.
+
+    trajectories: {kind: array (len(s1), T, 2)} with kind in PHASE_LABEL; fixed_points: {kind: array
+    (len(s1), 2)} drawn as crosses. Clicking an s1 in the legend toggles it in both panels.
+    """
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=list(titles), shared_yaxes=True,
+                        horizontal_spacing=0.05)
+    for i, s1 in enumerate(s1_values):
+        color = FEATURE_COLORS[i % len(FEATURE_COLORS)]
+        for col, kinds in enumerate(panels, start=1):
+            for kind in kinds:
+                Z = np.abs(np.asarray(trajectories[kind][i]))
+                fig.add_trace(go.Scatter(x=sig(Z[:, 0]), y=sig(Z[:, 1]), mode="lines",
+                                         name=f"s1 = {s1:g}", legendgroup=f"s1={s1:g}",
+                                         showlegend=col == 1 and kind == kinds[0],
+                                         hovertemplate=f"{PHASE_LABEL[kind]}, s1 = {s1:g}"
+                                                       "<br>|z1| %{x}<br>|z2| %{y}<extra></extra>",
+                                         line=dict(color=color, width=2, dash=PHASE_DASH[kind])),
+                              row=1, col=col)
+                if fixed_points is not None and kind in fixed_points:
+                    z = np.abs(np.asarray(fixed_points[kind][i]))
+                    fig.add_trace(go.Scatter(x=sig([z[0]]), y=sig([z[1]]), mode="markers",
+                                             legendgroup=f"s1={s1:g}", showlegend=False,
+                                             hovertemplate=f"fixed point ({PHASE_LABEL[kind]})"
+                                                           "<br>|z1| %{x}<br>|z2| %{y}<extra></extra>",
+                                             marker=dict(color=color, symbol="x", size=8)),
+                                  row=1, col=col)
+    for kind, dash in PHASE_DASH.items():  # the key to the dashes, in gray
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=PHASE_LABEL[kind],
+                                 line=dict(color="#555555", width=2, dash=dash)), row=1, col=1)
+    fig.update_xaxes(title_text="|z1|")
+    fig.update_yaxes(title_text="|z2|", row=1, col=1)
+    fig.update_annotations(font_size=12)
+    fig.update_layout(template="plotly_white", height=height,
+                      margin=dict(l=50, r=15, t=30, b=40),
+                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font_size=11))
     return fig
