@@ -135,14 +135,15 @@ def lambertw(x) -> np.ndarray:
 def uncoupled_fixed_point(s, lam: float) -> np.ndarray:
     """z* of weight decay with U = I (paper, uncoupled case): z (1 + e^z) = s^2/lam, z = W(s^2/lam - z).
 
-    The paper's approximation z* ~ W(s^2/lam) drops the -z; here the map is iterated to the exact root
-    (a contraction, since 0 < W' < 1 for x > 0).
+    The paper's approximation z* ~ W(s^2/lam) drops the -z; here Newton's method on
+    log z + log(1 + e^z) = log(s^2/lam), started from W(s^2/lam), finds the exact root.
     """
-    a = np.asarray(s, float) ** 2 / lam
-    z = lambertw(a)
-    for _ in range(50):
-        z, previous = lambertw(a - z), z
-        if np.all(np.abs(z - previous) < 1e-15 * (1 + z)):
+    log_a = np.log(np.asarray(s, float) ** 2 / lam)
+    z = lambertw(np.exp(log_a))
+    for _ in range(100):
+        step = (np.log(z) + np.logaddexp(0.0, z) - log_a) / (1.0 / z + sigmoid(z))
+        z = np.where(z - step > 0, z - step, z / 2)  # the root is > 0
+        if np.all(np.abs(step) <= 1e-15 * (1 + z)):
             break
     return z
 

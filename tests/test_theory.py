@@ -42,6 +42,9 @@ def test_uncoupled_fixed_point_is_the_lambert_w_solution():
     assert np.allclose(z, scipy_lambertw(s**2 / lam - z).real, rtol=1e-12)
     assert np.allclose(z * (1 + np.exp(z)), s**2 / lam, rtol=1e-12)
     assert np.allclose(theory.fixed_point(s, np.eye(3), lam), z, atol=1e-10)
+    for s_, lam_ in ((np.array([0.05, 0.25, 10.0]), 1.0), (np.array([1.0, 10.0]), 1e-8)):  # s^2/lam from 2.5e-3 to 1e10
+        z = theory.uncoupled_fixed_point(s_, lam_)
+        assert np.allclose(z * (1 + np.exp(z)), s_**2 / lam_, rtol=1e-12)
     assert np.allclose(theory.shifted_sd_logit(lam, 0.0, 1), theory.sd_margin(lam), atol=1e-12)
 
 
