@@ -138,7 +138,7 @@ PHASE_LABEL = {"dual": "dual α-ascent", "weight_decay": "primal, weight decay",
 
 def phase_plane_figure(s1_values, trajectories: dict, fixed_points: dict | None = None,
                        panels=(("dual", "weight_decay"), ("weight_decay", "sd")),
-                       titles=("dual vs primal (weight decay)", "weight decay vs SD"),
+                       titles=("dual vs weight decay", "weight decay vs SD"),
                        height: int = 460) -> go.Figure:
     """|z2| against |z1| (the paper's phase plane), one colour per s1, one dash per dynamics.
 
@@ -154,7 +154,7 @@ def phase_plane_figure(s1_values, trajectories: dict, fixed_points: dict | None 
                 Z = np.abs(np.asarray(trajectories[kind][i]))
                 fig.add_trace(go.Scatter(x=sig(Z[:, 0]), y=sig(Z[:, 1]), mode="lines",
                                          name=f"s1 = {s1:g}", legendgroup=f"s1={s1:g}",
-                                         showlegend=col == 1 and kind == kinds[0],
+                                         showlegend=col == 1 and kind == "weight_decay",
                                          hovertemplate=f"{PHASE_LABEL[kind]}, s1 = {s1:g}"
                                                        "<br>|z1| %{x}<br>|z2| %{y}<extra></extra>",
                                          line=dict(color=color, width=2, dash=PHASE_DASH[kind])),
