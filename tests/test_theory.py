@@ -135,7 +135,7 @@ def test_cli_writes_the_schema(tmp_path):
     assert metrics["starvation_derivative"][1]["dz2_ds1sq"] < 0
     dual = metrics["dual_trajectories"]
     assert [d["s1"] for d in dual] == [2.0, 3.0, 4.0, 5.0, 6.0]
-    assert all(len(d["z1"]) == len(d["z2"]) == 1001 and d["fixed_point_gap"] < 0.01 for d in dual)
+    assert all(len(d["z1"]) == len(d["z2"]) == 501 and d["fixed_point_gap"] < 0.01 for d in dual)
     assert {(p["regularizer"], p["s1"]) for p in metrics["phase_plane"]} == {
         (r, s) for r in ("weight_decay", "sd") for s in (2.0, 3.0, 4.0, 5.0, 6.0)}
 

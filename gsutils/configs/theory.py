@@ -31,7 +31,7 @@ class TheoryConfig:
     phase_dual_lr: float = 3e-6  # dual ascent step on alpha
     phase_alpha0: float = 1e-8  # initial alpha of every example
     phase_steps: int = 5000
-    phase_record_every: int = 5  # ours: the script keeps every step
+    phase_record_every: int = 10  # ours: the script keeps every step
     # empirical NTK of a real network (chapter 2): two moons, MLP 2 -> ntk_hidden -> 1 (PAPER §2 uses
     # 300 points, 500 ReLU units, SGD lr 1e-2 with momentum 0.9); here plain GD, fewer points and steps
     ntk_n: int = 100
