@@ -188,3 +188,12 @@ def score(rule: str, metrics: dict) -> tuple[float, dict]:
     train = [(a + b) / 2 for a, b in zip(full["env0"]["in"], full["env1"]["in"])]
     return cm._r(value), {"test_acc_mean": test_mean, "test_acc_std": test_std,
                           "train_acc_mean": _stats(train)[0], "val_score": cm._r(value)}
+
+
+def recipe_values(recipe: configs.ColoredMNISTRecipe) -> dict:
+    """The recipe's own values of the searched hyperparameters (what trial 0 uses), inverse of
+    ``trial_recipe``."""
+    m = recipe.method
+    return {"hidden_dim": recipe.hidden_dim, "lr": recipe.lr, "l2": recipe.l2,
+            "warmup_frac": m.warmup_steps / recipe.steps, "sd_coef": m.sd_lambda / 2,
+            "irm_lambda": m.irm_lambda, "vrex_lambda": m.rex_lambda / 2}

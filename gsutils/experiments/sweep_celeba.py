@@ -61,3 +61,8 @@ def score(rule: str, metrics: dict) -> tuple[float, dict]:
     return value, {"test_acc_mean": part["avg_acc_mean"], "test_acc_std": part["avg_acc_std"],
                    "worst_acc_mean": part["worst_acc_mean"], "worst_acc_std": part["worst_acc_std"],
                    "val_score": value}
+
+
+def recipe_values(recipe: configs.CelebARecipe) -> dict:
+    """The recipe's own values of the searched hyperparameters (what trial 0 uses)."""
+    return {"lr_factor": 1.0, "groupdro_eta": recipe.method.groupdro_eta, "weight_decay": recipe.weight_decay}
