@@ -39,11 +39,11 @@ def check_address(address: str, timeout: float = 2.0) -> None:
     host, sep, port = address.removeprefix("ray://").rpartition(":")
     if not sep or not host or not port.isdigit():
         raise InputError(f"bad Ray address {address!r}; accepted: HOST:PORT or ray://HOST:PORT")
+    from ray._raylet import GcsClient  # Ray's own client: one request, no retries
+
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
         if not address.startswith("ray://"):
-            from ray._raylet import GcsClient
-
             with _quiet_stderr():
                 GcsClient(address=f"{host}:{port}").cluster_id  # noqa: B018 (one request)
     except Exception as err:  # OSError, or Ray's RpcError from something that is not a Ray head
@@ -135,6 +135,8 @@ def sweep(experiment: str, profile: str = "quick", trials=4, device: str = "auto
     ad = adapter(experiment)
     cfg, entries = plan(experiment, profile, trials, overrides)
     check_choice("device", device, DEVICES)
+    if not isinstance(num_cpus, int) or num_cpus < 1:
+        raise InputError(f"bad --num-cpus {num_cpus!r}; accepted: an integer >= 1")
     if address:
         check_address(address)
     else:
@@ -144,8 +146,8 @@ def sweep(experiment: str, profile: str = "quick", trials=4, device: str = "auto
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     start, done, metrics = time.perf_counter(), set(), {}
     workdir = Path(workdir) if workdir else None
-    keys = [_digest(experiment, profile, _overrides(experiment, profile, overrides), configs.as_dict(e["recipe"]), e["hparams"])
-            for e in entries]
+    applied = _overrides(experiment, profile, overrides)
+    keys = [_digest(experiment, profile, applied, configs.as_dict(e["recipe"]), e["hparams"]) for e in entries]
     if workdir is not None:  # what an earlier, interrupted run already saved
         for i, e in enumerate(entries):
             for fold in ad.FOLDS:
@@ -171,7 +173,7 @@ def sweep(experiment: str, profile: str = "quick", trials=4, device: str = "auto
                                  [(entries[i]["method"], entries[i]["hparams"]) for i in idx], fold, device):
                    (fold, idx) for fold, idx in jobs}
         bar = tqdm(total=len(entries) * len(ad.FOLDS), initial=len(done), desc=f"sweep {experiment}",
-                   unit="trial", disable=not progress, leave=False)
+                   unit="run", disable=not progress, leave=False)
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
             fold, idx = pending.pop(ready[0])
