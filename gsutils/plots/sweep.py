@@ -16,9 +16,9 @@ RULE_COLORS = {"test_domain": "#9467bd", "train_domain": "#1f77b4", "leave_one_o
 
 def sweep_selection_figure(selection: dict, paper: dict, methods, key: str = "test_acc_mean",
                            paper_label: str = "paper", y_title: str = "test accuracy (%)",
-                           height: int = 380) -> go.Figure:
+                           chance: float | None = 50.0, height: int = 380) -> go.Figure:
     """Selected trials' test accuracy: methods on x, one bar per rule (error bars: std over restarts
-    or seeds), the paper's number as a black diamond. selection: {rule: {method: row}}; paper:
+    or seeds), the paper's number as a black diamond, chance as a dotted line. selection: {rule: {method: row}}; paper:
     {method: (mean, std)}."""
     fig = go.Figure()
     std_key = key.replace("_mean", "_std")
@@ -30,7 +30,8 @@ def sweep_selection_figure(selection: dict, paper: dict, methods, key: str = "te
     fig.add_trace(go.Scatter(x=known, y=sig([paper[m][0] for m in known]), mode="markers", name=paper_label,
                              marker=dict(symbol="diamond", size=11, color="black"),
                              error_y=dict(type="data", array=sig([paper[m][1] for m in known]))))
-    fig.add_hline(y=50, line=dict(dash="dot", color="#7f7f7f", width=1))
+    if chance is not None:
+        fig.add_hline(y=chance, line=dict(dash="dot", color="#7f7f7f", width=1))
     fig.update_layout(template="plotly_white", barmode="group", height=height, yaxis_range=[0, 100],
                       yaxis_title=y_title, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                       margin=dict(l=50, r=10, t=40, b=30))
