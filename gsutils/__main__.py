@@ -1,6 +1,7 @@
 """Command line for machines without Jupyter; it calls the very functions the chapters call.
 
     python -m gsutils run EXPERIMENT --profile {quick,paper} --device {auto,cpu,cuda} [--set KEY=VALUE ...] [--out FILE]
+    python -m gsutils sweep EXPERIMENT --trials N --profile {quick,paper} --device ... [--address RAY_ADDRESS] [--out FILE] [--workdir DIR]
     python -m gsutils list
     python -m gsutils execute chapters/NN_name.md [-p NAME VALUE ...]   (needs papermill)
     python -m gsutils fetch-data [--root DIR] [--source {auto,present,npm,torchvision}]
@@ -32,6 +33,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="results file (default results/EXPERIMENT-PROFILE.json)")
     run.add_argument("--workdir", type=Path, help="checkpoint folder; a rerun resumes from it")
     run.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    sw = sub.add_parser("sweep", help="random hyperparameter search on Ray, with model-selection rules")
+    sw.add_argument("experiment", help="colored_mnist or celeba")
+    sw.add_argument("--trials", default="4", help="trials per method (trial 0: the recipe itself)")
+    sw.add_argument("--profile", default="quick", help="quick (CPU, minutes) or paper (full protocol)")
+    sw.add_argument("--device", default="auto", help=f"one of: {', '.join(DEVICES)}")
+    sw.add_argument("--address", help="a Ray cluster's HOST:PORT (default: start a local Ray)")
+    sw.add_argument("--num-cpus", type=int, default=1, help="CPUs of the local Ray (one task per CPU)")
+    sw.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    sw.add_argument("--out", type=Path, help="results file (default results/sweep-EXPERIMENT-PROFILE.json)")
+    sw.add_argument("--workdir", type=Path, help="per-trial results (default _build/sweeps/EXPERIMENT-PROFILE)")
+    sw.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     sub.add_parser("list", help="list experiments, profiles and parameters")
     exe = sub.add_parser("execute", help="execute a chapter source into book/ with papermill")
     exe.add_argument("chapter", type=Path)
@@ -70,6 +82,16 @@ def main(argv: list[str] | None = None) -> int:
                                      out=out, workdir=args.workdir, progress=not args.no_progress)
             print(f"wrote {out} ({record['provenance']['wall_time_s']} s on "
                   f"{record['provenance']['device']})")
+        elif args.command == "sweep":
+            from .sweep import sweep
+
+            name = f"{args.experiment}-{args.profile}"
+            out = args.out or Path("results") / f"sweep-{name}.json"
+            record = sweep(args.experiment, args.profile, args.trials, args.device, args.address, out,
+                           args.workdir or Path("_build") / "sweeps" / name, not args.no_progress,
+                           args.overrides, args.num_cpus)
+            print(f"wrote {out} ({record['provenance']['wall_time_s']} s, {len(record['trials'])} trials "
+                  f"on {record['backend']['address']} Ray)")
         elif args.command == "execute":
             from .book import execute_chapter
 
