@@ -82,9 +82,9 @@ chapter: setup data
 
 # ---------------------------------------------------------------- tests
 test: setup data assets browser
-	$(PY) -m pytest -m "not browser and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser and not site and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory site
-	$(PY) -m pytest -m browser tests $(PYTEST_ARGS)
+	$(PY) -m pytest -m "site or browser" tests $(PYTEST_ARGS)
 
 # End-to-end runs that reproduce headline numbers (minutes each; not part of `make test`).
 test-slow: setup data
