@@ -7,6 +7,7 @@
 #                                     one chapter; with PARAMS the run goes to _build/runs/ so the
 #                                     committed quick-profile notebook in book/ stays as it is
 #   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
+#   make lighthouse                   Lighthouse 12 (npm) on every chapter page of the built site
 #   make setup | data | assets | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -25,7 +26,7 @@ CHAPTERS = $(sort $(wildcard chapters/*.md))
 PYTEST_ARGS ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help book site test test-slow chapter setup data assets browser lock clean
+.PHONY: help book site test test-slow chapter setup data assets browser lock clean lighthouse
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -89,6 +90,10 @@ test: setup data assets browser
 # End-to-end runs that reproduce headline numbers (minutes each; not part of `make test`).
 test-slow: setup data
 	$(PY) -m pytest -m slow tests $(PYTEST_ARGS)
+
+# Desktop and mobile performance of every chapter page, served gzipped (README's table).
+lighthouse: browser
+	$(PY) benchmarks/lighthouse.py
 
 # ---------------------------------------------------------------- maintenance
 lock:

@@ -22,7 +22,7 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   titled page with a description and favicon that forwards to the landing page, the toc's root.
 * The bibliography's entries are marked ``role="listitem"`` (docutils writes ``doc-biblioentry``
   inside ``role="list"``, which ARIA does not allow: axe's aria-required-children).
-* It serves ``_ext/static`` (the book's CSS, icons, favicon) and gives every page a
+* It serves ``_ext/static`` (the book's CSS, figure drawer, favicon) and gives every page a
   ``<meta name="description">`` taken from its first paragraph.
 """
 
@@ -47,7 +47,8 @@ VENDOR = Path(".vendor") / "static"
 OWN_STATIC = Path("_ext") / "static"
 PLOTLY_JS = "plotly-cartesian.min.js"
 FIGURES_JS = "gsfigures.js"
-REQUIRED_ASSETS = (PLOTLY_JS, "mathjax/startup.js", "html-manager/embed.js", "icons.css")
+REQUIRED_ASSETS = (PLOTLY_JS, "mathjax/startup.js", "html-manager/embed.js",
+                   "vendor/fontawesome/webfonts/fa-solid-900.woff2")  # icon subset, overrides the theme's
 DESCRIPTION_CHARS = 160
 BOOK_DESCRIPTION = ("An executable edition of the NeurIPS 2021 paper Gradient Starvation: why networks "
                     "trained with cross-entropy learn only the strongest features, and a fix.")
@@ -197,7 +198,6 @@ def _listitem_citations(app, pagename, templatename, context, doctree) -> None:
 
 def setup(app):
     app.connect("config-inited", _add_assets)
-    app.add_css_file("icons.css")
     app.add_css_file("gsbook.css")
     app.connect("html-page-context", _page_scripts, priority=900)
     app.connect("html-page-context", _listitem_citations)

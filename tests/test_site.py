@@ -115,8 +115,6 @@ def open_page(context, url: str):
             if urlparse(req.url).hostname == "127.0.0.1" else None)
     page.on("response", lambda resp: record.add(f"HTTP {resp.status}: {resp.url}")
             if resp.status >= 400 else None)
-    page.on("request", lambda req: record.add(f"theme webfont requested: {req.url}")
-            if "/fontawesome/webfonts/" in req.url else None)
     page.goto(url, wait_until="load")
     return page, record
 
@@ -232,10 +230,15 @@ def check_text(page, record: PageRecord) -> None:
 # The page's width beyond the viewport, and the widest elements that cause it.
 JS_OVERFLOW = """() => {
     const width = document.documentElement.clientWidth;
+    const clipped = el => {  // inside an element that scrolls or clips its overflow
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+            if (getComputedStyle(p).overflowX !== 'visible') return true;
+        return false;
+    };
     const over = document.documentElement.scrollWidth - width;
     const culprits = over <= 1 ? [] : [...document.querySelectorAll('body *')]
         .filter(el => el.getBoundingClientRect().right > width + 1 && el.offsetParent !== null
-                && !el.closest('.bd-sidebar-primary, .bd-sidebar-secondary'))
+                && !el.closest('.bd-sidebar-primary, .bd-sidebar-secondary') && !clipped(el))
         .slice(-4).map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
                 ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' +
                 Math.round(el.getBoundingClientRect().right) + 'px');
@@ -255,8 +258,8 @@ def check_axe(page, record: PageRecord) -> None:
     if not AXE.is_file():
         record.add(f"{AXE} missing: run scripts/fetch_assets.sh (make assets)")
         return
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']}))
+    page.add_script_tag(path=str(AXE))  # preload off below: axe re-fetches @imports from the wrong base
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'], preload: false}))
         .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                                nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
     for v in violations:

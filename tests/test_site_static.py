@@ -5,9 +5,7 @@
   with the text its notebook stored (a stored string literal: its value; anything else: as stored).
 * Weight: the bytes of everything a page references (its HTML, scripts, stylesheets and what they
   import, fonts, images, all of MathJax's components and fonts on pages with math, its figures' JSON, which is inline)
-  stay within the budget: 4 MB on a page with a figure, 2 MB on one without. The theme's Font
-  Awesome webfonts are not counted: ``icons.css`` replaces them and the browser test fails if a
-  page requests one.
+  stay within the budget: 4 MB on a page with a figure, 2 MB on one without.
 
 Marked ``site``: run after the site build (``make test`` does); skipped without ``_build/html``.
 """
@@ -33,7 +31,6 @@ NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / p.relative_to(SITE)).with_suffix("
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
 GLUE_PREFIX = "application/papermill.record/"
 FIGURE_BUDGET, PAGE_BUDGET = 4_000_000, 2_000_000
-UNCOUNTED_FONTS = re.compile(r"vendor/fontawesome/webfonts/")  # replaced by icons.css
 MATHJAX = SITE / "_static" / "mathjax"  # startup.js loads its components and fonts
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
 
@@ -142,7 +139,7 @@ def _css_closure(css: Path, seen: set[Path]) -> None:
     for match in CSS_URL.finditer(text):
         url = match.group(1) or match.group(2)
         path = _local(css, url)
-        if path is None or path in seen or UNCOUNTED_FONTS.search(url):
+        if path is None or path in seen:
             continue
         seen.add(path)
         if path.suffix == ".css" and path.is_file():
