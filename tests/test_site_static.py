@@ -65,6 +65,15 @@ class _PastedText(HTMLParser):
             self.values[-1] += data
 
 
+SMART = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+def _plain(text: str) -> str:
+    """Whitespace collapsed, and Sphinx's smart quotes and dashes undone (as it does to prose)."""
+    text = text.translate(SMART).replace("\u2014", "---").replace("\u2013", "--")
+    return " ".join(text.replace("\u2026", "...").split())
+
+
 def stored_glue(notebook) -> dict[str, str]:
     """{name: the text the chapter meant} of every glue output of a notebook."""
     glued = {}
@@ -96,11 +105,11 @@ def test_every_glued_value_renders_as_stored(page):
                                  else glued[name]))
     parser = _PastedText()
     parser.feed(page.read_text(encoding="utf8"))
-    rendered = [" ".join(v.split()) for v in parser.values]
+    rendered = [_plain(v) for v in parser.values]
     assert len(rendered) == len(expected), (
         f"{page.name}: {len(expected)} glue references in the notebook, {len(rendered)} on the page")
     wrong = [f"{name}: stored {want!r}, shown {got!r}"
-             for (name, want), got in zip(expected, rendered) if " ".join(want.split()) != got]
+             for (name, want), got in zip(expected, rendered) if _plain(want) != got]
     assert not wrong, f"{page.name}:\n  " + "\n  ".join(wrong)
 
 
