@@ -13,16 +13,19 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   stops the build when those scripts are missing, instead of letting the pages fall back to a CDN.
   It is added here rather than in ``_config.yml`` because Jupyter Book puts every ``.js`` file of
   the configured static paths on every page.
-* It loads plotly.js (the cartesian partial bundle) and ``static/gsfigures.js``, both deferred, on
-  the pages that have figures (the figures are drawn as they come into view), and removes
-  duplicated script tags (one of them, from sphinx-thebe, is a JavaScript error).
+* It loads ``static/gsfigures.js`` on the pages that have figures: it loads plotly.js (the
+  cartesian partial bundle) when the first figure comes near the viewport and draws each figure
+  as it comes into view. Every script file is deferred, and duplicated script tags (one of them,
+  from sphinx-thebe, is a JavaScript error) are removed.
 * It registers the pybtex style ``gsbook`` (``bibtex_default_style``): the bibliography's labels
   are author-year ("Pezeshki et al., 2021"), as the citations in the text, not alpha ("PKB+21").
 * It writes the site's ``index.html`` (before sphinx-external-toc would write a bare redirect): a
   titled page with a description and favicon that forwards to the landing page, the toc's root.
-* The bibliography's entries are marked ``role="listitem"`` (docutils writes ``doc-biblioentry``
-  inside ``role="list"``, which ARIA does not allow: axe's aria-required-children).
-* It serves ``_ext/static`` (the book's CSS, figure drawer, favicon) and gives every page a
+* axe fixes: the bibliography's entries are marked ``role="listitem"`` (docutils writes
+  ``doc-biblioentry`` inside ``role="list"``: aria-required-children), and a collapsed cell's
+  ``<summary>`` loses myst-nb's aria-label, so its name is its visible text (label-in-name);
+  ``gsbook.js`` gives every box that scrolls sideways a tab stop.
+* It serves ``_ext/static`` (the book's CSS and script, figure drawer, favicon) and gives every page a
   ``<meta name="description">`` taken from its first paragraph.
 """
 
@@ -37,6 +40,7 @@ from docutils import nodes
 from pybtex.plugin import register_plugin
 from pybtex.style.formatting.unsrt import Style as UnsrtStyle
 from pybtex.style.labels import BaseLabelStyle
+from sphinx.builders.html._assets import _JavaScript
 from sphinx.errors import ConfigError
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
@@ -47,8 +51,12 @@ VENDOR = Path(".vendor") / "static"
 OWN_STATIC = Path("_ext") / "static"
 PLOTLY_JS = "plotly-cartesian.min.js"
 FIGURES_JS = "gsfigures.js"
+BOOK_JS = "gsbook.js"
 REQUIRED_ASSETS = (PLOTLY_JS, "mathjax/startup.js", "html-manager/embed.js",
                    "vendor/fontawesome/webfonts/fa-solid-900.woff2")  # icon subset, overrides the theme's
+# Kept synchronous: the theme's inline scripts read DOCUMENTATION_OPTIONS, and its (template-loaded,
+# synchronous) searchtools.js calls doctools.js's _ready.
+SYNC_JS = ("documentation_options.js", "doctools.js")
 DESCRIPTION_CHARS = 160
 BOOK_DESCRIPTION = ("An executable edition of the NeurIPS 2021 paper Gradient Starvation: why networks "
                     "trained with cross-entropy learn only the strongest features, and a fix.")
@@ -142,17 +150,17 @@ def _ancestors(node):
 
 
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
-    """Load plotly.js and the figure drawer, deferred, only on pages that draw a figure, and
-    MathJax only on pages with math; add the meta description; drop repeated <script> entries (sphinx-thebe registers its
-    `const THEBE_JS_URL = ...` inline script twice under Jupyter Book 1.0.4, and the second copy is
-    a JavaScript error)."""
-    if "plotly-graph-div" in context.get("body", ""):
-        app.builder.add_js_file(PLOTLY_JS, defer="defer")
-        app.builder.add_js_file(FIGURES_JS, defer="defer")
+    """Load the figure drawer only on pages that draw a figure (it loads plotly.js when the first
+    figure comes near the viewport), and MathJax only on pages with math; defer every script
+    file (none blocks the first paint); add the meta description; drop repeated <script>
+    entries (sphinx-thebe registers its `const THEBE_JS_URL = ...` inline script twice under
+    Jupyter Book 1.0.4, and the second copy is a JavaScript error)."""
+    if "plotly-graph-div" in context.get("body", ""):  # gsfigures.js loads plotly when needed
+        app.builder.add_js_file(FIGURES_JS, defer="defer", **{"data-plotly": PLOTLY_JS})
+    math = 'class="math' in context.get("body", "")
     description = html.escape(_description(doctree), quote=True)
     context["metatags"] = (context.get("metatags", "")
                            + f'\n    <meta name="description" content="{description}" />')
-    math = 'class="math' in context.get("body", "")
     seen, unique = set(), []
     for js in context.get("script_files", []):
         key = (getattr(js, "filename", str(js)) or "",  # inline scripts: None or ""
@@ -161,6 +169,9 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
             continue  # myst-nb loads MathJax (0.75 MB) on every page; only pages with math need it
         if key not in seen:
             seen.add(key)
+            attrs = dict(key[1])
+            if key[0] and not {"defer", "async"} & set(attrs) and not key[0].endswith(SYNC_JS):
+                js = _JavaScript(js.filename, priority=js.priority, **attrs, defer="defer")
             unique.append(js)
     context["script_files"] = unique
 
@@ -190,16 +201,18 @@ def _index_page(app, exception) -> None:
 """, encoding="utf8")
 
 
-def _listitem_citations(app, pagename, templatename, context, doctree) -> None:
+def _aria_fixes(app, pagename, templatename, context, doctree) -> None:
+    """Bibliography entries as list items; a collapsed cell's toggle named by its visible text."""
     body = context.get("body", "")
-    if 'role="doc-biblioentry"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    context["body"] = body.replace('<summary aria-label="Toggle hidden content">', "<summary>")
 
 
 def setup(app):
     app.connect("config-inited", _add_assets)
     app.add_css_file("gsbook.css")
+    app.add_js_file(BOOK_JS, defer="defer")
     app.connect("html-page-context", _page_scripts, priority=900)
-    app.connect("html-page-context", _listitem_citations)
+    app.connect("html-page-context", _aria_fixes)
     app.connect("build-finished", _index_page, priority=400)  # before sphinx-external-toc's
     return {"parallel_read_safe": True, "parallel_write_safe": True}

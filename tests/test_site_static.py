@@ -4,7 +4,8 @@
   turned "1,000" into "(1, 0)". Every ``{glue:text}`` of every page is compared, in page order,
   with the text its notebook stored (a stored string literal: its value; anything else: as stored).
 * Weight: the bytes of everything a page references (its HTML, scripts, stylesheets and what they
-  import, fonts, images, all of MathJax's components and fonts on pages with math, its figures' JSON, which is inline)
+  import, fonts, images, plotly.js where gsfigures.js will load it, all of MathJax's components and fonts on pages with
+  math, its figures' JSON, which is inline)
   stay within the budget: 4 MB on a page with a figure, 2 MB on one without.
 
 Marked ``site``: run after the site build (``make test`` does); skipped without ``_build/html``.
@@ -129,6 +130,8 @@ class _References(HTMLParser):
         self.has_figure |= "gs-figure" in classes
         if tag in ("script", "img", "source", "iframe") and a.get("src"):
             self.urls.append(a["src"])
+            if a.get("data-plotly"):  # gsfigures.js loads plotly.js from beside itself
+                self.urls.append(a["src"].split("?")[0].rsplit("/", 1)[0] + "/" + a["data-plotly"])
         elif tag == "link" and a.get("href") and set((a.get("rel") or "").split()) & {
                 "stylesheet", "preload", "icon", "modulepreload"}:
             self.urls.append(a["href"])

@@ -1,16 +1,35 @@
 /* Draws the book's plotly figures (gsutils.book._figure_html: a sized <div class="gs-figure"> and
-   its JSON in <script class="gs-figure-data">) with the page's deferred plotly.js, each one when it
-   comes near the viewport. Loaded with `defer` after plotly, on pages that have figures. */
+   its JSON in <script class="gs-figure-data">), each one when it comes near the viewport. plotly.js
+   (this script's data-plotly, beside it in _static) is loaded when the first figure does, so a
+   page's first paint never waits for it. Loaded with `defer` on pages that have figures. */
 (function () {
   "use strict";
+  var me = document.currentScript;
+  var plotlyUrl = new URL(me.getAttribute("data-plotly"), me.src).href;
+  var plotly = null;
+  function loadPlotly() {
+    if (!plotly) {
+      plotly = new Promise(function (resolve, reject) {
+        if (window.Plotly) return resolve(window.Plotly);
+        var s = document.createElement("script");
+        s.src = plotlyUrl;
+        s.onload = function () { resolve(window.Plotly); };
+        s.onerror = reject;
+        document.head.appendChild(s);
+      });
+    }
+    return plotly;
+  }
   function draw(div) {
     if (div.dataset.gsDrawn) return;
     div.dataset.gsDrawn = "1";
     var data = document.querySelector('script.gs-figure-data[data-for="' + div.id + '"]');
-    if (!data || !window.Plotly) return;
-    var fig = JSON.parse(data.textContent);
-    window.Plotly.newPlot(div, fig.data, fig.layout, fig.config).then(function () {
-      if (fig.frames && fig.frames.length) return window.Plotly.addFrames(div, fig.frames);
+    if (!data) return;
+    loadPlotly().then(function (Plotly) {
+      var fig = JSON.parse(data.textContent);
+      return Plotly.newPlot(div, fig.data, fig.layout, fig.config).then(function () {
+        if (fig.frames && fig.frames.length) return Plotly.addFrames(div, fig.frames);
+      });
     });
   }
   function start() {
