@@ -44,7 +44,7 @@ mkdir -p "$dest/mathjax/output/chtml/fonts" "$dest/mathjax/input/tex/extensions"
 cp "$tmp/plotly.js-cartesian-dist-min/package/plotly-cartesian.min.js" "$dest/"
 # MathJax as separate components (0.75 MB), loaded by startup.js as _config.yml's mathjax3_config
 # lists them: TeX input with the base and AMS packages only, CHTML output, hidden MathML for screen
-# readers. The all-in-one tex-chtml.js (1.2 MB) adds the menu and autoloaded packages we never use.
+# readers, lazy typesetting (only what comes into view). The all-in-one tex-chtml.js (1.2 MB) adds the menu and autoloaded packages we never use.
 mj="$tmp/mathjax/package/es5"
 cp "$mj/startup.js" "$mj/core.js" "$dest/mathjax/"
 cp "$mj/input/tex-base.js" "$dest/mathjax/input/"
@@ -53,6 +53,7 @@ cp "$mj/output/chtml.js" "$dest/mathjax/output/"
 cp "$mj/output/chtml/fonts/tex.js" "$dest/mathjax/output/chtml/fonts/"
 cp -r "$mj/output/chtml/fonts/woff-v2" "$dest/mathjax/output/chtml/fonts/"
 cp "$mj/a11y/assistive-mml.js" "$dest/mathjax/a11y/"
+mkdir -p "$dest/mathjax/ui" && cp "$mj/ui/lazy.js" "$dest/mathjax/ui/"  # typeset math as it comes into view
 hm="$tmp/_jupyter-widgets_html-manager/package"
 cp "$hm/LICENSE" "$dest/html-manager/" 2>/dev/null || true
 find "$hm/dist" -maxdepth 1 -type f ! -name '*.map' ! -name '*-amd.js' -exec cp {} "$dest/html-manager/" \;

@@ -212,6 +212,10 @@ def check_math(page, record: PageRecord) -> None:
                                timeout=TIMEOUT_MS)
     except Exception:
         record.add("MathJax did not finish typesetting")
+    # MathJax typesets lazily (ui/lazy): bring every expression into view so all of it is checked.
+    page.evaluate("""async () => { for (const m of document.querySelectorAll('mjx-container')) {
+        m.scrollIntoView({block: 'center'}); await new Promise(r => setTimeout(r, 15)); } }""")
+    page.wait_for_timeout(500)
     counts = page.evaluate(JS_MATH)
     if counts["typeset"] == 0 or counts["errors"]:
         record.add(f"math not rendered by MathJax: {counts}")
