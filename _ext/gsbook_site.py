@@ -15,7 +15,8 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   the configured static paths on every page.
 * It loads ``static/gsfigures.js`` on the pages that have figures: it loads plotly.js (the
   cartesian partial bundle) when the first figure comes near the viewport and draws each figure
-  as it comes into view. Every script file is deferred, and duplicated script tags (one of them,
+  as it comes into view, from its JSON, which the extension moves out of the page into
+  ``_figures/``. Every script file is deferred, and duplicated script tags (one of them,
   from sphinx-thebe, is a JavaScript error) are removed.
 * It registers the pybtex style ``gsbook`` (``bibtex_default_style``): the bibliography's labels
   are author-year ("Pezeshki et al., 2021"), as the citations in the text, not alpha ("PKB+21").
@@ -46,6 +47,9 @@ from sphinx.errors import ConfigError
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+FIGURE_DATA = re.compile(r'<script type="application/json" class="gs-figure-data" '
+                         r'data-for="(gs-[0-9a-f]+)">(.*?)</script>', re.S)
+FIGURES_DIR = "_figures"
 TQDM_STUB = re.compile(r"\d+%\|.*\| *[\d.]+\w?/[\d.?]+\w? \[")  # "  0%|   | 0/500 [00:00<?, ?it/s]"
 VENDOR = Path(".vendor") / "static"
 OWN_STATIC = Path("_ext") / "static"
@@ -149,12 +153,32 @@ def _ancestors(node):
         yield node
 
 
+def _external_figures(app, pagename, context) -> None:
+    """Move each figure's JSON out of the page into _figures/<div id>.json, fetched by
+    gsfigures.js when the figure comes into view: the page's HTML, the first thing a phone must
+    download and parse, stays small however large its figures are."""
+    body = context.get("body", "")
+    if "gs-figure-data" not in body:
+        return
+    folder = Path(app.outdir) / FIGURES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    up = "../" * pagename.count("/")
+
+    def external(match):
+        (folder / f"{match.group(1)}.json").write_text(match.group(2), encoding="utf8")
+        return (f'<script type="application/json" class="gs-figure-data" data-for="{match.group(1)}" '
+                f'data-src="{up}{FIGURES_DIR}/{match.group(1)}.json"></script>')
+
+    context["body"] = FIGURE_DATA.sub(external, body)
+
+
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     """Load the figure drawer only on pages that draw a figure (it loads plotly.js when the first
     figure comes near the viewport), and MathJax only on pages with math; defer every script
     file (none blocks the first paint); add the meta description; drop repeated <script>
     entries (sphinx-thebe registers its `const THEBE_JS_URL = ...` inline script twice under
     Jupyter Book 1.0.4, and the second copy is a JavaScript error)."""
+    _external_figures(app, pagename, context)
     if "plotly-graph-div" in context.get("body", ""):  # gsfigures.js loads plotly when needed
         app.builder.add_js_file(FIGURES_JS, defer="defer", **{"data-plotly": PLOTLY_JS})
     math = 'class="math' in context.get("body", "")

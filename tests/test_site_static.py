@@ -4,8 +4,8 @@
   turned "1,000" into "(1, 0)". Every ``{glue:text}`` of every page is compared, in page order,
   with the text its notebook stored (a stored string literal: its value; anything else: as stored).
 * Weight: the bytes of everything a page references (its HTML, scripts, stylesheets and what they
-  import, fonts, images, plotly.js where gsfigures.js will load it, all of MathJax's components and fonts on pages with
-  math, its figures' JSON, which is inline)
+  import, fonts, images, plotly.js and the figures' JSON where gsfigures.js will load them, all of MathJax's components and fonts on pages with
+  math,)
   stay within the budget: 4 MB on a page with a figure, 2 MB on one without.
 
 Marked ``site``: run after the site build (``make test`` does); skipped without ``_build/html``.
@@ -128,10 +128,12 @@ class _References(HTMLParser):
         classes = (a.get("class") or "").split()
         self.has_math |= "math" in classes
         self.has_figure |= "gs-figure" in classes
+        if tag == "script" and a.get("data-src"):  # a figure's JSON, fetched by gsfigures.js
+            self.urls.append(a["data-src"])
+        if tag == "script" and a.get("src") and a.get("data-plotly"):  # loaded by gsfigures.js
+            self.urls.append(a["src"].split("?")[0].rsplit("/", 1)[0] + "/" + a["data-plotly"])
         if tag in ("script", "img", "source", "iframe") and a.get("src"):
             self.urls.append(a["src"])
-            if a.get("data-plotly"):  # gsfigures.js loads plotly.js from beside itself
-                self.urls.append(a["src"].split("?")[0].rsplit("/", 1)[0] + "/" + a["data-plotly"])
         elif tag == "link" and a.get("href") and set((a.get("rel") or "").split()) & {
                 "stylesheet", "preload", "icon", "modulepreload"}:
             self.urls.append(a["href"])

@@ -1,5 +1,6 @@
 /* Draws the book's plotly figures (gsutils.book._figure_html: a sized <div class="gs-figure"> and
-   its JSON in <script class="gs-figure-data">), each one when it comes near the viewport. plotly.js
+   its JSON in <script class="gs-figure-data">, or at its data-src where the site moved it), each
+   one when it comes near the viewport. plotly.js
    (this script's data-plotly, beside it in _static) is loaded when the first figure does, so a
    page's first paint never waits for it. Loaded with `defer` on pages that have figures. */
 (function () {
@@ -25,8 +26,11 @@
     div.dataset.gsDrawn = "1";
     var data = document.querySelector('script.gs-figure-data[data-for="' + div.id + '"]');
     if (!data) return;
-    loadPlotly().then(function (Plotly) {
-      var fig = JSON.parse(data.textContent);
+    var src = data.getAttribute("data-src");  // the site moves the JSON out of the page
+    var json = src ? fetch(src).then(function (r) { return r.json(); })
+                   : Promise.resolve(JSON.parse(data.textContent));
+    Promise.all([loadPlotly(), json]).then(function (got) {
+      var Plotly = got[0], fig = got[1];
       return Plotly.newPlot(div, fig.data, fig.layout, fig.config).then(function () {
         if (fig.frames && fig.frames.length) return Plotly.addFrames(div, fig.frames);
       });
