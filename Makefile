@@ -46,7 +46,7 @@ data: setup
 	$(PY) -m gsutils fetch-data
 
 # Site scripts, fetched once into the ignored .vendor/ (nothing is fetched at page load).
-.vendor/static/.complete: scripts/fetch_assets.sh $(VENV)/.installed
+.vendor/static/.complete: scripts/fetch_assets.sh scripts/subset_icons.py $(VENV)/.installed
 	scripts/fetch_assets.sh $(PY)
 
 assets: .vendor/static/.complete
