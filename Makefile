@@ -7,6 +7,7 @@
 #                                     one chapter; with PARAMS the run goes to _build/runs/ so the
 #                                     committed quick-profile notebook in book/ stays as it is
 #   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
+#   make lighthouse                   Lighthouse 12 (npm) on every chapter page of the built site
 #   make setup | data | assets | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -25,7 +26,7 @@ CHAPTERS = $(sort $(wildcard chapters/*.md))
 PYTEST_ARGS ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help book site test test-slow chapter setup data assets browser lock clean
+.PHONY: help book site test test-slow chapter setup data assets browser lock clean lighthouse
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -45,7 +46,7 @@ data: setup
 	$(PY) -m gsutils fetch-data
 
 # Site scripts, fetched once into the ignored .vendor/ (nothing is fetched at page load).
-.vendor/static/.complete: scripts/fetch_assets.sh $(VENV)/.installed
+.vendor/static/.complete: scripts/fetch_assets.sh scripts/subset_icons.py $(VENV)/.installed
 	scripts/fetch_assets.sh $(PY)
 
 assets: .vendor/static/.complete
@@ -82,13 +83,17 @@ chapter: setup data
 
 # ---------------------------------------------------------------- tests
 test: setup data assets browser
-	$(PY) -m pytest -m "not browser and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not browser and not site and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory site
-	$(PY) -m pytest -m browser tests $(PYTEST_ARGS)
+	$(PY) -m pytest -m "site or browser" tests $(PYTEST_ARGS)
 
 # End-to-end runs that reproduce headline numbers (minutes each; not part of `make test`).
 test-slow: setup data
 	$(PY) -m pytest -m slow tests $(PYTEST_ARGS)
+
+# Desktop and mobile performance of every chapter page, served gzipped (README's table).
+lighthouse: browser
+	$(PY) benchmarks/lighthouse.py
 
 # ---------------------------------------------------------------- maintenance
 lock:

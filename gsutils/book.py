@@ -52,15 +52,35 @@ def setup_chapter(profile: str = "quick", device: str = "auto", seed: int = 0,
 
 
 # --------------------------------------------------------------------------- plotly
+FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
+
+
 def _figure_html(fig_dict: dict) -> str:
-    """A <div> plus a script that draws the figure with the page's own Plotly (no CDN)."""
-    import plotly.io as pio
+    """A <div> that reserves the figure's height, and the figure as JSON beside it.
+
+    The site's ``gsfigures.js`` (``_ext/static``) draws it with the page's own, deferred plotly.js
+    when it scrolls into view: no inline script, no CDN. Frames are added for sliders but never
+    played on load. ``layout.meta.alt`` (a string), when present, becomes the figure's text
+    alternative (``role="figure"`` and ``aria-label`` on the div). plotly's JSON encoder escapes
+    ``<`` and ``/``, so the data can never close its ``<script>`` early.
+    """
+    from html import escape
+
+    from plotly.io.json import to_json_plotly
 
     payload = json.dumps(fig_dict, sort_keys=True, default=str)
     div_id = "gs-" + hashlib.sha1(payload.encode()).hexdigest()[:12]  # stable across re-runs
-    return pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True}, validate=False,
-                       auto_play=False)  # frames belong to sliders; never play them on load
+    layout = fig_dict.get("layout", {}) or {}
+    spec = to_json_plotly({"data": fig_dict.get("data", []), "layout": layout,
+                           "frames": fig_dict.get("frames", []), "config": FIGURE_CONFIG})
+    height = layout.get("height") or 450
+    meta = layout.get("meta")
+    alt = meta.get("alt") if isinstance(meta, dict) else None
+    label = f' role="figure" aria-label="{escape(alt, quote=True)}"' if isinstance(alt, str) else ""
+    return (f'<div id="{div_id}" class="plotly-graph-div gs-figure"{label} '
+            f'style="height:{int(height)}px; width:100%;"></div>\n'
+            f'<script type="application/json" class="gs-figure-data" data-for="{div_id}">'
+            f'{spec}</script>')
 
 
 def use_book_renderer() -> None:
@@ -90,7 +110,9 @@ def glue(name: str, value: Any, fmt: str | None = None) -> Any:
     """Store `value` for the prose under `name` (myst-nb's glue format; works without myst-nb).
 
     NumPy and torch scalars become Python floats/ints (a NumPy 2 scalar renders as empty text);
-    `fmt` (e.g. ".1f") preformats the value as a string.
+    `fmt` (e.g. ".1f") preformats the value as a string. The stored text/plain is the value's
+    ``repr``, strings included: myst-nb's ``{glue:text}`` reads it back with ``literal_eval``, so
+    an unquoted "1,000" would render as the tuple "(1, 0)" and "6.4e-04" as another number.
     """
     from IPython.display import display
 
@@ -98,7 +120,7 @@ def glue(name: str, value: Any, fmt: str | None = None) -> Any:
         value = value.item()
     if fmt is not None:
         value = format(value, fmt)
-    display({GLUE_PREFIX + "text/plain": value if isinstance(value, str) else repr(value)},
+    display({GLUE_PREFIX + "text/plain": repr(value)},
             raw=True, metadata={"scrapbook": {"name": name, "mime_prefix": GLUE_PREFIX}})
     return value
 

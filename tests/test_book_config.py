@@ -63,7 +63,14 @@ def test_toc_lists_every_chapter_in_order_and_nothing_missing():
     chapters_in_toc = [Path(f).stem for f in pages if Path(f).stem in CHAPTERS]
     assert chapters_in_toc == CHAPTERS, (
         f"_toc.yml must list every chapters/*.md once, in order: {chapters_in_toc} != {CHAPTERS}")
-    assert files[0] == "book/01_introduction"
+    assert files[:2] == ["book/00_index", "book/01_introduction"], "the landing page is the root"
+
+
+def test_every_bibliography_entry_has_a_doi_or_url():
+    entries = re.findall(r"^@\w+\{([^,\s]+),(.*?)^\}", (ROOT / "references.bib").read_text(),
+                         flags=re.M | re.S)
+    bare = [key for key, body in entries if not re.search(r"^\s*(doi|url)\s*=", body, flags=re.M)]
+    assert entries and not bare, f"references.bib entries without a doi or url: {bare}"
 
 
 def bib_keys() -> list[str]:

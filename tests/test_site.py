@@ -28,7 +28,11 @@ SITE = ROOT / "_build" / "html"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TIMEOUT_MS = 15_000
-REDIRECT = "index.html"  # a meta-refresh to the first chapter, checked on its own below
+DESKTOP, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+AXE = ROOT / ".vendor" / "axe" / "axe.min.js"  # scripts/fetch_assets.sh (npm axe-core, pinned)
+AXE_IMPACTS = ("serious", "critical")
+REDIRECT = "index.html"  # forwards to the landing page, checked on its own below
+LANDING = "book/00_index.html"
 PAGES = sorted(p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html")
                if "_static" not in p.parts and "_sources" not in p.parts
                and p.relative_to(SITE).as_posix() != REDIRECT) if SITE.is_dir() else []
@@ -74,8 +78,7 @@ def browser_context():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         # One context for all pages; listeners and the network block (a route, which also turns
         # off the HTTP cache) are set per page.
-        context = chromium.new_context(viewport={"width": 1280, "height": 900},
-                                       service_workers="block")
+        context = chromium.new_context(viewport=DESKTOP, service_workers="block")
         yield context
         context.close()
         chromium.close()
@@ -158,8 +161,12 @@ JS_MATH = """() => {
 def check_figures(page, record: PageRecord) -> None:
     if page.locator(".plotly-graph-div").count() == 0:
         return
-    if not page.evaluate("() => typeof window.Plotly === 'object'"):
-        record.add("page has plotly figures but no Plotly library (plotly.min.js not loaded)")
+    for k in range(page.locator(".plotly-graph-div").count()):  # drawn when in view
+        page.locator(".plotly-graph-div").nth(k).scroll_into_view_if_needed()
+    try:
+        page.wait_for_function("() => typeof window.Plotly === 'object'", timeout=TIMEOUT_MS)
+    except Exception:
+        record.add("page has plotly figures but plotly.js never loaded")
         return
     try:
         page.wait_for_function(JS_FIGURES_DRAWN, timeout=TIMEOUT_MS)
@@ -205,6 +212,10 @@ def check_math(page, record: PageRecord) -> None:
                                timeout=TIMEOUT_MS)
     except Exception:
         record.add("MathJax did not finish typesetting")
+    # MathJax typesets lazily (ui/lazy): bring every expression into view so all of it is checked.
+    page.evaluate("""async () => { for (const m of document.querySelectorAll('mjx-container')) {
+        m.scrollIntoView({block: 'center'}); await new Promise(r => setTimeout(r, 15)); } }""")
+    page.wait_for_timeout(500)
     counts = page.evaluate(JS_MATH)
     if counts["typeset"] == 0 or counts["errors"]:
         record.add(f"math not rendered by MathJax: {counts}")
@@ -220,6 +231,49 @@ def check_text(page, record: PageRecord) -> None:
     problematic = page.locator(".problematic, .system-message").count()
     if problematic:
         record.add(f"{problematic} unresolved references/system messages (.problematic)")
+
+
+# The page's width beyond the viewport, and the widest elements that cause it.
+JS_OVERFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    const clipped = el => {  // inside an element that scrolls or clips its overflow
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement)
+            if (getComputedStyle(p).overflowX !== 'visible') return true;
+        return false;
+    };
+    const over = document.documentElement.scrollWidth - width;
+    const culprits = over <= 1 ? [] : [...document.querySelectorAll('body *')]
+        .filter(el => el.getBoundingClientRect().right > width + 1 && el.offsetParent !== null
+                && !el.closest('.bd-sidebar-primary, .bd-sidebar-secondary') && !clipped(el))
+        .slice(-4).map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+                ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' ' +
+                Math.round(el.getBoundingClientRect().right) + 'px');
+    return {over, width, culprits};
+}"""
+
+
+def check_width(page, record: PageRecord, label: str) -> None:
+    page.wait_for_timeout(800)  # plotly's relayout and the theme's tab stops (300 ms debounce)
+    result = page.evaluate(JS_OVERFLOW)
+    if result["over"] > 1:
+        record.add(f"{label}: page is {result['over']} px wider than its {result['width']} px "
+                   f"viewport; e.g. {result['culprits']}")
+
+
+def check_axe(page, record: PageRecord, label: str) -> None:
+    if not AXE.is_file():
+        record.add(f"{AXE} missing: run scripts/fetch_assets.sh (make assets)")
+        return
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))  # preload off below: axe re-fetches @imports wrongly
+    # label-content-name-mismatch (WCAG 2.5.3, label in name) is experimental in axe 4.10: enabled.
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations'],
+            preload: false, rules: {'label-content-name-mismatch': {enabled: true}}}))
+        .violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                               nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))""")
+    for v in violations:
+        if v["impact"] in AXE_IMPACTS:
+            record.add(f"{label}: axe {v['impact']} {v['id']}: {v['help']} at {v['nodes']}")
 
 
 def check_colab(page, record: PageRecord, expected: str | None) -> None:
@@ -252,11 +306,12 @@ def test_site_has_pages():
     assert not missing, f"chapters without a page in {SITE}/book: {missing}"
 
 
-def test_site_root_redirects_to_the_first_chapter():
+def test_site_root_forwards_to_the_landing_page():
     if not SITE.is_dir():
         pytest.skip(f"no built site at {SITE}: run `make site` first")
     html = (SITE / REDIRECT).read_text()
-    assert 'url=book/01_introduction.html"' in html and (SITE / "book" / "01_introduction.html").exists()
+    assert f'url={LANDING}"' in html and (SITE / LANDING).exists()
+    assert "<title>Gradient Starvation" in html and 'name="description"' in html
 
 
 @pytest.mark.parametrize("page_path", PAGES or ["<no site>"])
@@ -268,6 +323,11 @@ def test_page(page_path, site_url, browser_context):
         check_widgets(page, record)
         check_text(page, record)
         check_colab(page, record, colab_url(page_path))
+        check_width(page, record, "desktop")
+        check_axe(page, record, "desktop")
+        page.set_viewport_size(PHONE)
+        check_width(page, record, "phone")
+        check_axe(page, record, "phone")
         page.wait_for_timeout(100)  # let late errors from the interactions surface
     finally:
         page.close()
