@@ -66,8 +66,8 @@ class ToyConfig:
     deep_hidden: int = 500  # [GS3] 'deeper network (5 layers)': four hidden layers of hidden_dim
     seeds: int = 10  # [GS1-3] seeds 0..9: one data set and one network per seed
     epochs: int = 10_000  # [GS2] epochs = 10000 (the Figure 2 runs)
-    ablation_epochs: int = 1_000  # [GS3] epochs = 1000 (the Figure 3 runs)
-    longer_factor: int = 10  # [GS3] 'Train longer': 10 * epochs
+    ablation_epochs: int = 10_000  # [GS3] HEAD epochs = 10000 (commit "number of epochs to 10k"; camera-ready Figure_6/fig_6.py)
+    longer_factor: int = 10  # [GS3] 'Train longer': 10 * epochs = 100,000
     lr: float = 1e-2  # [GS1-3] SGD lr 1e-2
     momentum: float = 0.9  # [GS1-3] SGD momentum 0.9
     method: str = "SD"  # the regulariser of the SD runs; "ERM" turns them into controls
