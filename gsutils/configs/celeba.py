@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..methods import MethodConfig
+from ..data.celeba import CELEBA_GROUPS
+from ..methods import MethodConfig, per_class_sd_lambdas
 from ..runtime import check_choice
 from .core import check
 
 __all__ = ['CELEBA_METHODS', 'CELEBA_ABLATIONS', 'CELEBA_ARCHS', 'CELEBA_DATA', 'CELEBA_SELECTION',
-           'CELEBA_SD', 'CELEBA_SD_PLAIN', 'CelebARecipe', 'CelebAStandIn', 'CelebAConfig',
+           'CELEBA_SD', 'CELEBA_SD_PLAIN', 'CELEBA_TRAIN_CLASS_COUNTS', 'CelebARecipe', 'CelebAStandIn', 'CelebAConfig',
            'CELEBA_PROFILES', 'CELEBA_PAPER']
 
 
@@ -22,11 +23,14 @@ CELEBA_DATA = ("celeba", "standin")
 CELEBA_SELECTION = ("avg", "worst")  # model selection: average or worst-group validation accuracy
 # [GS] loss.py, mode spw3: 0.1 * mean_{y=1}(y_hat - 2.5)^2 + 0.1 * mean_{y=0}(y_hat - 0.44)^2, each
 # mean over that class's members of the batch. Ours averages (lambda_y / 2)(y_hat - gamma_y)^2 over the
-# whole batch, so lambda_y = 2 * 0.1 / pi_y with pi_y the class frequency of CelebA's training split
-# (derived: pi_1 = 24,267 / 162,770): the same penalty in expectation over batches. The original
-# shares 0.1 between classes without the paper's 1/2, hence 2 * 0.1 (PAPER §6).
+# whole batch, so per example lambda_y = 2 * 0.1 / pi_y with pi_y the class share of CelebA's training
+# split (derived, methods.per_class_sd_lambdas: pi_1 = 24,267 / 162,770, lambda = 0.235 not blond,
+# 1.341 blond): the same penalty in expectation over batches. The original shares 0.1 between classes
+# without the paper's 1/2, hence sd_lambda = 2 * 0.1 as the overall weight (PAPER §6).
+CELEBA_TRAIN_CLASS_COUNTS = (CELEBA_GROUPS["train"][0] + CELEBA_GROUPS["train"][1],  # y = 0, 1
+                             CELEBA_GROUPS["train"][2] + CELEBA_GROUPS["train"][3])
 CELEBA_SD = MethodConfig("SD", sd_lambda=0.2, sd_gamma=(0.44, 2.5),
-                         sd_lambda_per_class=(0.23504, 1.34149))
+                         sd_lambda_per_class=per_class_sd_lambdas(0.1, CELEBA_TRAIN_CLASS_COUNTS))
 # Two ablations (ours, not in the paper), each one step from a paper recipe: ERM_Adam is ERM with SD's
 # optimiser; SD_plain is SD without the shift or the per-class weights, (0.2 / 2) * mean(y_hat^2).
 CELEBA_SD_PLAIN = MethodConfig("SD", sd_lambda=0.2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .celeba import CELEBA_SD
 from .core import check
 
 __all__ = ['TheoryConfig', 'THEORY_PROFILES', 'THEORY_BLOG_END_POINTS', 'THEORY_FIXED_POINTS',
@@ -22,8 +23,9 @@ class TheoryConfig:
     lr: float = 0.1  # blog: full-batch gradient descent, lr 0.1
     steps: int = 990  # blog: 990 steps, recorded every 10
     record_every: int = 10
-    sd_gamma: tuple = (0.44, 2.5)  # per-class shifted SD targets gamma_y, y = 0, 1 (CelebA script)
-    sd_lam_shift: float = 0.2  # lambda_y of the shifted form: CelebA's 0.1 * mean_y(...) = (lambda_y/2)
+    sd_gamma: tuple = CELEBA_SD.sd_gamma  # per-class shifted SD targets gamma_y, y = 0, 1 (CelebA script)
+    # per-example lambda_y, y = 0, 1, of the CelebA script's 0.1 * mean_{class y}(...)^2: 2 * 0.1 / pi_y
+    sd_lam_shift: tuple = CELEBA_SD.sd_lambda_per_class
     # empirical NTK of a real network (chapter 2): two moons, MLP 2 -> ntk_hidden -> 1 (PAPER §2 uses
     # 300 points, 500 ReLU units, SGD lr 1e-2 with momentum 0.9); here plain GD, fewer points and steps
     ntk_n: int = 100
@@ -42,8 +44,9 @@ class TheoryConfig:
         check(self.steps > 0 and self.record_every > 0, "steps and record_every must be > 0")
         check(min(self.ntk_n, self.ntk_hidden, self.ntk_steps, self.ntk_record_every) > 0
                and self.ntk_lr > 0, "ntk_n, ntk_hidden, ntk_steps, ntk_record_every, ntk_lr must be > 0")
-        check(len(self.sd_gamma) == 2 and self.sd_lam_shift > 0,
-               f"sd_gamma={self.sd_gamma} needs two values (y = 0, 1) and sd_lam_shift must be > 0")
+        check(len(self.sd_gamma) == 2 and len(self.sd_lam_shift) == 2 and min(self.sd_lam_shift) > 0,
+               f"sd_gamma={self.sd_gamma}, sd_lam_shift={self.sd_lam_shift}: need two values each "
+               "(y = 0, 1), lambdas > 0")
 
 
 THEORY_PROFILES = {"quick": TheoryConfig(),
