@@ -2,6 +2,7 @@
 group structure, the SD penalty against the original's, model selection, the CLI."""
 
 import json
+import math
 import urllib.error
 
 import pytest
@@ -13,7 +14,7 @@ from gsutils.__main__ import main
 from gsutils.data.celeba import (CELEBA_GROUPS, GROUP_NAMES, celeba_standin, check_celeba_files,
                                  load_celeba)
 from gsutils.experiments import celeba as E
-from gsutils.methods import Objective
+from gsutils.methods import MethodConfig, Objective
 from gsutils.models import resnet50_binary
 from gsutils.runtime import InputError
 
@@ -307,3 +308,30 @@ def test_quick_profile_shows_the_papers_ordering():
     avg = {m: v["avg_acc_mean"] for m, v in metrics["methods"].items()}
     assert worst["ERM"] + 15 < worst["SD"] < worst["GroupDRO"]
     assert avg["ERM"] > avg["SD"] > avg["GroupDRO"]
+
+
+def test_shifted_sd_lambdas_come_from_the_class_shares():
+    from gsutils.methods import per_class_sd_lambdas
+    from gsutils.data.celeba import CELEBA_GROUPS
+    lam0, lam1 = configs.CELEBA_SD.sd_lambda_per_class
+    n = sum(CELEBA_GROUPS["train"])
+    assert math.isclose(lam1, 0.2 * n / (22880 + 1387)) and math.isclose(lam0, 0.2 * n / (71629 + 66874))
+    assert round(lam1, 3) == 1.341 and round(lam0, 3) == 0.235
+    assert configs.TheoryConfig().sd_lam_shift == (lam0, lam1)  # chapters 3 and 6 share them
+    # the per-class means of the script equal the batch mean of (lambda_y / 2)(y_hat - gamma_y)^2
+    y = torch.tensor([0, 0, 0, 1.0])
+    logits = torch.tensor([0.3, -1.0, 2.0, 1.5])
+    lam = per_class_sd_lambdas(0.1, (3, 1))
+    script = 0.1 * (logits[y == 1] - 2.5).pow(2).mean() + 0.1 * (logits[y == 0] - 0.44).pow(2).mean()
+    ours = Objective(MethodConfig("SD", sd_lambda=0.2, sd_gamma=(0.44, 2.5), sd_lambda_per_class=lam))
+    assert torch.isclose(ours(logits, y) - Objective(MethodConfig("ERM"))(logits, y), script)
+    with pytest.raises(ValueError):
+        per_class_sd_lambdas(0.1, (3, 0))
+
+
+def test_difference_has_the_welch_standard_error():
+    a = {"n_seeds": 5, "worst_acc_mean": 60.0, "worst_acc_std": 2.0}
+    b = {"n_seeds": 5, "worst_acc_mean": 64.0, "worst_acc_std": 2.0}
+    d = E.difference(a, b)
+    se = math.sqrt(2 * 4.0 * 5 / 4 / 5)
+    assert d["diff"] == 4.0 and math.isclose(d["se"], se, rel_tol=1e-4) and d["beyond_2se"] == (4.0 > 2 * se)
