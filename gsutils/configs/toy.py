@@ -12,7 +12,9 @@ __all__ = ['TOY_FIGURE2', 'TOY_FIGURE3', 'TOY_REGULARIZERS', 'ToyDemoConfig', 'T
 
 
 # Sources. [GS1], [GS2], [GS3]: the authors' Figure_1/moon_fig_1.py, Figure_2/moon_fig_2.py and
-# Figure_3/moon_fig_3.py (github.com/mpezeshki/Gradient_Starvation); [blog]: the live demo of
+# Figure_3/moon_fig_3.py (github.com/mpezeshki/Gradient_Starvation; "Figure 2/3" below name these
+# scripts, in the arXiv numbering: in the camera-ready version the ablations are an appendix figure,
+# folder Figure_6 of the rebuttal code); [blog]: the live demo of
 # mohammadpz.github.io/GradientStarvation. The scripts add coef * mean(y_hat^2): sd_lambda = 2 * coef.
 TOY_FIGURE2 = ("overlap", "separable", "separable_sd")  # [GS2]: margin -0.1, +0.1, +0.1 with SD
 TOY_FIGURE3 = ("no_reg", "weight_decay", "longer", "adam_small_lr", "adam_large_lr", "rotation",
