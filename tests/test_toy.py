@@ -196,7 +196,7 @@ def test_settings_carry_the_paper_protocol():
     assert [s[n].margin for n in configs.TOY_FIGURE2] == [-0.1, 0.1, 0.1]
     assert all(s[n].train.steps == 10_000 and s[n].train.weight_decay == 2e-4 for n in configs.TOY_FIGURE2)
     assert s["separable_sd"].method.name == "SD" and s["separable_sd"].method.sd_lambda == 0.006
-    assert s["longer"].train.steps == 10_000 and s["no_reg"].train.steps == 1_000
+    assert s["longer"].train.steps == 100_000 and s["no_reg"].train.steps == 10_000  # authors HEAD Figure_3
     assert s["weight_decay"].train.weight_decay == 0.01 and s["no_reg"].train.weight_decay == 0.0
     assert (s["adam_small_lr"].train.optimizer, s["adam_small_lr"].train.lr) == ("adam", 1e-4)
     assert s["adam_large_lr"].train.lr == 3e-3 and s["rotation"].rotation == 45.0
