@@ -216,15 +216,15 @@ def test_standin_rejects_what_it_cannot_draw():
 # --------------------------------------------------------------------------- maths and selection
 def test_sd_recipe_equals_the_original_penalty_at_celebas_class_frequency():
     """loss.py spw3: 0.1 mean_{y=1}(y_hat - 2.5)^2 + 0.1 mean_{y=0}(y_hat - 0.44)^2, on a batch with
-    CelebA's class frequency, equals sd_lambda * penalty of the SD recipe (lambdas rounded to 1e-5)."""
+    CelebA's class frequency, equals sd_lambda * penalty of the SD recipe (lambda_y = 0.2 / pi_y)."""
     n1, n = 22880 + 1387, sum(CELEBA_GROUPS["train"])
     y = torch.zeros(n)
     y[:n1] = 1
     logits = torch.randn(n, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 3
     original = 0.1 * (logits[y == 1] - 2.5).pow(2).mean() + 0.1 * (logits[y == 0] - 0.44).pow(2).mean()
     recipe = configs.CELEBA_PROFILES["paper"].recipes["SD"].method
-    ours = Objective(recipe)(logits, y) - Objective(configs.MethodConfig("ERM"))(logits, y)
-    torch.testing.assert_close(ours, original, rtol=2e-5, atol=0)
+    ours = Objective(recipe)(logits, y) - Objective(MethodConfig("ERM"))(logits, y)
+    torch.testing.assert_close(ours, original, rtol=1e-10, atol=0)
 
 
 def test_group_accuracy_against_a_direct_count():
@@ -302,11 +302,13 @@ def test_cli_rejects_bad_input_with_status_2_and_writes_nothing(tmp_path, capsys
 
 @pytest.mark.slow
 def test_quick_profile_shows_the_papers_ordering():
-    """The stand-in's headline: ERM's worst group far below SD's, Group DRO's the highest."""
+    """The stand-in's ordering with every learning rate chosen by average validation accuracy: ERM's
+    worst group below SD's (by less than two standard errors over 5 seeds, as chapter 6 says), Group
+    DRO's the highest; the averages in the opposite order."""
     metrics = E.run(experiments.get_config("celeba", "quick"), torch.device("cpu"), progress=False)
     worst = {m: v["worst_acc_mean"] for m, v in metrics["methods"].items()}
     avg = {m: v["avg_acc_mean"] for m, v in metrics["methods"].items()}
-    assert worst["ERM"] + 15 < worst["SD"] < worst["GroupDRO"]
+    assert worst["ERM"] + 5 < worst["SD"] < worst["GroupDRO"]
     assert avg["ERM"] > avg["SD"] > avg["GroupDRO"]
 
 
