@@ -74,6 +74,17 @@ def sd_penalty(logits, y, env, cfg):
     return sq.mean(-1)
 
 
+def per_class_sd_lambdas(coef: float, class_counts) -> tuple:
+    """Per-example lambda_y (y = 0, 1, ...) of a penalty written per class, as the CelebA script does:
+    sum_y coef * mean_{i: y_i = y}(y_hat_i - gamma_y)^2 equals, averaged over the whole data,
+    mean_i (lambda_{y_i} / 2)(y_hat_i - gamma_{y_i})^2 with lambda_y = 2 coef / pi_y, pi_y the share of
+    class y in `class_counts` (e.g. CelebA's blond share 24,267 / 162,770 gives lambda_1 = 1.341)."""
+    counts = [float(c) for c in class_counts]
+    if coef <= 0 or not counts or min(counts) <= 0:
+        raise ValueError(f"coef={coef}, class_counts={class_counts}: need coef > 0 and counts > 0")
+    return tuple(2.0 * coef * sum(counts) / c for c in counts)
+
+
 def irm_penalty(logits, y, env, cfg):
     """IRMv1: mean over environments of (d/dw R_e(w * y_hat) at w = 1)^2.
 

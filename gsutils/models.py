@@ -4,7 +4,7 @@
 them with one batched matrix product; model r is initialised from ``seeds[r]`` exactly as a
 one-network ``BatchedMLP`` with that seed would be, so training R restarts at once equals training
 them one by one (Adam and SGD act elementwise, and the restarts' losses are summed). Optional dropout
-and batch norm on the hidden pre-activations serve the toy task's ablations (paper, Figure 3); with
+and batch norm on the hidden pre-activations serve the toy task's ablations (the authors' Figure_3 script); with
 dropout the restarts share one random stream, so there batched equals one-by-one only in distribution.
 """
 

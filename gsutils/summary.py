@@ -34,7 +34,7 @@ def _theory(record: dict) -> list[dict]:
         spread = max(p["z2"] for p in sd) - min(p["z2"] for p in sd)
         rows.append({"quantity": f"z2* with SD, over s1 = {sd[0]['s1']:g} to {sd[-1]['s1']:g}",
                      "ours": f"{sd[0]['z2']:.3f} (spread {spread:.1e})",
-                     "paper": f"{configs.THEORY_SD_FIXED_POINT[1]:.3f} for every s1"})
+                     "paper": f"{configs.THEORY_SD_FIXED_POINT[1]:.3f} for every s1 (derived)"})
     return rows
 
 

@@ -62,6 +62,22 @@ def make_optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
 
 
+def record_update_size(key: str = "update_size") -> Callback:
+    """A callback (use ``callback_every=1``) that logs the size of every update, ||theta_t - theta_{t-1}||
+    over all parameters, per restart for a batched model (parameters with a leading restart dimension),
+    under `key`, and the 0-based index of the step that made it under `key`_step."""
+    previous: list = []
+
+    def callback(step: int, model: torch.nn.Module, history: History) -> None:
+        params = [p.detach() for p in model.parameters()]
+        rows = getattr(model, "n_models", 1)
+        if previous:
+            sq = sum((p - q).reshape(rows, -1).pow(2).sum(-1) for p, q in zip(params, previous))
+            history.log(**{f"{key}_step": step - 1, key: sq.sqrt().cpu().tolist()})
+        previous[:] = [p.clone() for p in params]
+    return callback
+
+
 def _squared_norm(model: torch.nn.Module) -> torch.Tensor:
     if hasattr(model, "squared_norm"):
         return model.squared_norm()

@@ -54,7 +54,7 @@ class ToyDemo:
     figure is ``self.figure``; ``self.demo`` is the model being trained.
     """
 
-    def __init__(self, cfg=None, separability: float = 0.4, chunk: int = 5, device: str = "cpu"):
+    def __init__(self, cfg=None, separability: float = 0.0, chunk: int = 5, device: str = "cpu"):
         import threading
 
         import ipywidgets as W
@@ -149,6 +149,6 @@ class ToyDemo:
         self.out.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
 
 
-def toy_demo(separability: float = 0.4, chunk: int = 5, cfg=None) -> ToyDemo:
+def toy_demo(separability: float = 0.0, chunk: int = 5, cfg=None) -> ToyDemo:
     """The live toy demo of chapter 4 (needs a kernel; the static page shows precomputed frames)."""
     return ToyDemo(cfg, separability=separability, chunk=chunk)

@@ -219,3 +219,44 @@ def test_quick_profile_shows_the_papers_ordering():
     methods = cm.run(cfg, torch.device("cpu"), progress=False)["methods"]
     assert methods["ERM"]["test_acc_mean"] < 35
     assert methods["SD"]["test_acc_mean"] > 60 and methods["IRM"]["test_acc_mean"] > 60
+
+
+# --------------------------------------------------------------------------- per-restart data, update sizes
+def test_redraw_per_restart_gives_each_restart_its_own_draw_and_trains_as_one_by_one():
+    cfg = tiny_cfg("redraw_per_restart=true", "methods=SD,IRM")
+    data, _ = cm.build_data(cfg, "cpu")
+    assert cm.data_seeds(cfg) == (0, 1) and data["x"].shape == (2, 600, 392) and data["env"].shape == (600,)
+    for r, seed in enumerate(cm.data_seeds(cfg)):
+        own, _ = cm.build_data(experiments.get_config("colored_mnist", "paper", TINY + [f"data_seed={seed}"]), "cpu")
+        assert torch.equal(data["x"][r], own["x"]) and torch.equal(data["y_test"][r], own["y_test"])
+    assert not torch.equal(data["y"][0], data["y"][1])  # different label noise
+    seeds = cm.restart_seeds(cfg)
+    for name in cfg.methods:
+        recipe = cfg.recipes[name]
+        both, _ = cm.train_restarts(recipe, data, seeds, cfg.eval_every)
+        for r in range(2):
+            alone_data = {k: v if k == "env" else v[r] for k, v in data.items()}
+            alone, _ = cm.train_restarts(recipe, alone_data, seeds[r:r + 1], cfg.eval_every)
+            x = cm.inputs(alone_data["x_test"], recipe)
+            torch.testing.assert_close(both(x)[r], alone(x)[0], rtol=1e-4, atol=1e-5)
+    metrics = cm.run(cfg, "cpu", progress=False)
+    assert metrics["data_seeds"] == [0, 1] and set(metrics["quadrants"]["SD"]) == set(cm.QUADRANTS)
+
+
+def test_update_sizes_are_the_parameter_change_of_each_step():
+    cfg = tiny_cfg()
+    data, _ = cm.build_data(cfg, "cpu")
+    recipe = cfg.recipes["SD"]
+    seeds = cm.restart_seeds(cfg)
+    sizes = cm.update_sizes(recipe, data, seeds, steps=4)
+    assert sizes["step"] == [0, 1, 2, 3] and len(sizes["update_size"][0]) == 2
+    # the first update by hand: train one step and diff the parameters of restart 1
+    model = cm._model(recipe, data["x"], seeds)
+    before = [p.detach()[1].clone() for p in model.parameters()]
+    cm.train(model, data["x"], data["y"], recipe.method, cm.TrainConfig(steps=1, lr=recipe.lr), env=data["env"],
+             progress=False)
+    change = sum((p.detach()[1] - b).pow(2).sum() for p, b in zip(model.parameters(), before)).sqrt()
+    assert math.isclose(sizes["update_size"][0][1], float(change), rel_tol=1e-5)
+    # Adam's first step moves every weight by about lr: the size is ~ lr * sqrt(#parameters)
+    n_params = sum(p[0].numel() for p in model.parameters())
+    assert 0.5 < sizes["update_size"][0][0] / (recipe.lr * math.sqrt(n_params)) <= 1.0 + 1e-6

@@ -22,7 +22,7 @@ from gsutils.train import TrainConfig, make_optimizer, train
 
 TINY = replace(configs.TOY_PROFILES["quick"], n=40, seeds=2, hidden=8, deep_hidden=4, epochs=4,
                ablation_epochs=2, longer_factor=2, z_every=2, grid=7, boundary_rows=9)
-TINY_DEMO = configs.ToyDemoConfig(n=40, hidden=8, separability=(0.0, 0.4), iterations=4, frame_every=2,
+TINY_DEMO = configs.ToyDemoConfig(n=40, hidden=8, separability=(-0.4, 0.0), iterations=4, frame_every=2,
                                   switch_at=2, z_features=(1, 3), grid=5)
 
 
@@ -196,7 +196,7 @@ def test_settings_carry_the_paper_protocol():
     assert [s[n].margin for n in configs.TOY_FIGURE2] == [-0.1, 0.1, 0.1]
     assert all(s[n].train.steps == 10_000 and s[n].train.weight_decay == 2e-4 for n in configs.TOY_FIGURE2)
     assert s["separable_sd"].method.name == "SD" and s["separable_sd"].method.sd_lambda == 0.006
-    assert s["longer"].train.steps == 10_000 and s["no_reg"].train.steps == 1_000
+    assert s["longer"].train.steps == 100_000 and s["no_reg"].train.steps == 10_000  # authors HEAD Figure_3
     assert s["weight_decay"].train.weight_decay == 0.01 and s["no_reg"].train.weight_decay == 0.0
     assert (s["adam_small_lr"].train.optimizer, s["adam_small_lr"].train.lr) == ("adam", 1e-4)
     assert s["adam_large_lr"].train.lr == 3e-3 and s["rotation"].rotation == 45.0
@@ -242,19 +242,92 @@ def test_cli_writes_runs_and_rejects_bad_input(tmp_path):
 def test_demo_steps_in_chunks_and_switches_regulariser_without_restarting():
     demo = toy_demo.ToyDemo(TINY_DEMO)
     demo.step(3)
+    assert demo.optimizer.param_groups[0]["t"] == 3 and demo.optimizer.param_groups[0]["decay"] == 1e-4
     before = [p.detach().clone() for p in demo.model.parameters()]
     demo.set_regularizer("Weight decay")
-    assert all(g["weight_decay"] == TINY_DEMO.weight_decay for g in demo.optimizer.param_groups)
+    assert demo.optimizer.param_groups[0]["decay"] == TINY_DEMO.weight_decay  # weights
+    assert demo.optimizer.param_groups[1]["decay"] == 0.0  # biases
+    assert all(g["t"] == 0 for g in demo.optimizer.param_groups)  # the step-size ramp restarts
     assert all(torch.equal(a, b) for a, b in zip(before, demo.model.parameters()))  # same weights
     demo.set_regularizer("Spectral Decoupling")
-    assert demo.method().name == "SD" and demo.optimizer.param_groups[0]["weight_decay"] == 0.0
+    assert demo.method().name == "SD" and demo.optimizer.param_groups[0]["decay"] == 0.0
     demo.step(2)
-    assert demo.log["iteration"] == [0, 3, 5]
-    assert all(int(s["step"]) == 5 for s in demo.optimizer.state.values())  # Adam state carried on
+    assert demo.log["iteration"] == [0, 3, 5] and demo.optimizer.param_groups[0]["t"] == 2
     prob = demo.probability()
     assert prob.shape == (2, 5, 5) and prob.dtype == np.uint8
     with pytest.raises(ValueError):
         demo.set_regularizer("dropout")
+    adam = toy_demo.ToyDemo(replace(TINY_DEMO, optimizer="adam"))  # ours, not the blog's
+    adam.step(3)
+    assert all(int(s["step"]) == 3 for s in adam.optimizer.state.values())
+
+
+# --------------------------------------------------------------------------- the demo against bundle.js
+def blog_points():
+    """The first points of the blog's classifyCircleData (bundle.js), x before the +-noise shift."""
+    return np.array([[-2.717835893494339, 0.6793610085529345, 1], [-2.0025756608302556, -0.7764598781122054, 1],
+                     [1.2605697631874289, 1.0458976448210704, -1], [-2.568929506049188, 1.3030331041149927, 1],
+                     [-2.270602886384911, 1.696103804129755, 1], [0.4428841761287988, -3.9067277248882855, -1]])
+
+
+def test_demo_data_are_the_blogs_points_and_the_slider_moves_them():
+    pts = blog_points()
+    cfg = configs.ToyDemoConfig()
+    x, y = toy_demo.demo_data(cfg, 0.0)
+    assert x.shape == (300, 2) and np.allclose(x[:6].numpy(), pts[:, :2], atol=1e-6)
+    assert np.array_equal(2 * y[:6].numpy() - 1, pts[:, 2])
+    x2, _ = toy_demo.demo_data(cfg, -0.4)  # label +1: x - noise; label -1: x + noise
+    assert np.allclose((x2 - x)[:, 0].numpy(), 0.4 * (2 * y.numpy() - 1), atol=1e-6)
+    assert float(x[y == 1, 0].max()) < 0 < float(x[y == 0, 0].min())  # 0: the base data, separable
+
+
+def js_lcg_weights(seed, count):
+    """bundle.js's Link init, written out: state = (a * state + c) % m in doubles (JavaScript's
+    numbers, so a * state rounds past 2**53); weight = 0.7 * nextRange(0, 100) / 100 - 0.35."""
+    state, m, out = np.float64(seed), np.float64(2 ** 31), []
+    for _ in range(count):
+        state = np.fmod(np.float64(1103515245) * state + np.float64(12345), m)
+        out.append(0.7 * np.floor(state / m * 100) / 100 - 0.35)
+    return np.array(out)
+
+
+def test_demo_init_follows_the_blogs_generator():
+    w1, w2 = toy_demo.blog_init(1379, 8)
+    assert w1.shape == (2, 8) and w2.shape == (8,)
+    drawn = torch.cat([w1.T.reshape(-1), w2]).double().numpy()  # bundle.js order: unit by unit, then output
+    assert np.allclose(drawn, js_lcg_weights(1379, 24), atol=1e-7)
+    k = (drawn + 0.35) / 0.007
+    assert np.allclose(k, np.round(k), atol=1e-4) and k.min() >= 0 and k.max() < 100
+
+
+def blog_step(w1, b1, w2, b2, x, t, lr_iter, regularization):
+    """One oneStep() of bundle.js for 2 -> H tanh -> 1, written out as its backProp/updateWeights do."""
+    h = np.tanh(x @ w1 + b1)  # (N, H)
+    o = h @ w2 + b2  # (N,)
+    der = -t / (1.0 + np.exp(o * t)) + (0.0016 * o if regularization == "SD" else 0.0)
+    dh = (der[:, None] * w2[None, :]) * (1 - h ** 2)
+    g_w2, g_b2, g_w1, g_b1 = h.T @ der / len(x), der.mean(), x.T @ dh / len(x), dh.mean(0)
+    step = min(0.01 + lr_iter * 0.04, 4.0)
+    w1, w2 = w1 - step * g_w1, w2 - step * g_w2
+    decay = {"WD": 0.02, None: 0.0001}.get(regularization, 0.0)
+    return w1 - step * decay * w1, b1 - step * g_b1, w2 - step * decay * w2, b2 - step * g_b2
+
+
+@pytest.mark.parametrize("regularizer", ["None", "Weight decay", "Spectral Decoupling"])
+def test_demo_steps_as_bundle_js(regularizer):
+    cfg = replace(TINY_DEMO, separability=(-0.2,))
+    demo = toy_demo.ToyDemo(cfg)
+    demo.set_regularizer(regularizer)
+    x, y = (t.double().numpy() for t in toy_demo.demo_data(cfg, -0.2))
+    w1, w2 = (t.double().numpy() for t in toy_demo.blog_init(cfg.seed, cfg.hidden))
+    b1, b2 = np.full(cfg.hidden, 0.1), 0.1
+    code = {"None": None, "Weight decay": "WD", "Spectral Decoupling": "SD"}[regularizer]
+    for it in range(1, 6):
+        w1, b1, w2, b2 = blog_step(w1, b1, w2, b2, x, 2 * y - 1, it, code)
+    demo.step(5)
+    assert np.allclose(demo.model.weights[0][0].detach().numpy(), w1, atol=1e-5)
+    assert np.allclose(demo.model.weights[1][0, :, 0].detach().numpy(), w2, atol=1e-5)
+    assert np.allclose(demo.model.biases[0][0, 0].detach().numpy(), b1, atol=1e-5)
 
 
 def test_static_demo_figure_has_working_controls():
@@ -287,7 +360,7 @@ def test_live_widget_trains_in_the_background_and_switches_regulariser():
     from gsutils.widgets import toy_demo as live_demo
 
     use_book_renderer()
-    w = live_demo(separability=0.4, chunk=2, cfg=TINY_DEMO)
+    w = live_demo(separability=-0.4, chunk=2, cfg=TINY_DEMO)
     c = w.controls
     c["initialize"].click()
     assert w.demo.iteration == 0 and c["iteration"].value == "iteration 0"

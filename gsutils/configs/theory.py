@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .celeba import CELEBA_SD
 from .core import check
 
 __all__ = ['TheoryConfig', 'THEORY_PROFILES', 'THEORY_BLOG_END_POINTS', 'THEORY_FIXED_POINTS',
@@ -22,8 +23,9 @@ class TheoryConfig:
     lr: float = 0.1  # blog: full-batch gradient descent, lr 0.1
     steps: int = 990  # blog: 990 steps, recorded every 10
     record_every: int = 10
-    sd_gamma: tuple = (0.44, 2.5)  # per-class shifted SD targets gamma_y, y = 0, 1 (CelebA script)
-    sd_lam_shift: float = 0.2  # lambda_y of the shifted form: CelebA's 0.1 * mean_y(...) = (lambda_y/2)
+    sd_gamma: tuple = CELEBA_SD.sd_gamma  # per-class shifted SD targets gamma_y, y = 0, 1 (CelebA script)
+    # per-example lambda_y, y = 0, 1, of the CelebA script's 0.1 * mean_{class y}(...)^2: 2 * 0.1 / pi_y
+    sd_lam_shift: tuple = CELEBA_SD.sd_lambda_per_class
     # the paper's phase-plane figure (authors' Figure_5/fig_6.py = Figure_6/toy_fig_6.py): Lambda = [s1, 2],
     # C = 1/lam = 100, 5,000 steps of SGD: on alpha (lr 3e-6, from 1e-8) and on theta (lr 0.05)
     phase_s1: tuple = (2.0, 3.0, 4.0, 5.0, 6.0)
@@ -55,8 +57,9 @@ class TheoryConfig:
         check(min(self.phase_lr, self.phase_dual_lr) > 0 and 0 < self.phase_alpha0 < 1
                and min(self.phase_steps, self.phase_record_every) > 0,
                "phase_lr, phase_dual_lr, phase_steps, phase_record_every must be > 0 and 0 < phase_alpha0 < 1")
-        check(len(self.sd_gamma) == 2 and self.sd_lam_shift > 0,
-               f"sd_gamma={self.sd_gamma} needs two values (y = 0, 1) and sd_lam_shift must be > 0")
+        check(len(self.sd_gamma) == 2 and len(self.sd_lam_shift) == 2 and min(self.sd_lam_shift) > 0,
+               f"sd_gamma={self.sd_gamma}, sd_lam_shift={self.sd_lam_shift}: need two values each "
+               "(y = 0, 1), lambdas > 0")
 
 
 THEORY_PROFILES = {"quick": TheoryConfig(),

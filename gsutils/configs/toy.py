@@ -12,7 +12,9 @@ __all__ = ['TOY_FIGURE2', 'TOY_FIGURE3', 'TOY_REGULARIZERS', 'ToyDemoConfig', 'T
 
 
 # Sources. [GS1], [GS2], [GS3]: the authors' Figure_1/moon_fig_1.py, Figure_2/moon_fig_2.py and
-# Figure_3/moon_fig_3.py (github.com/mpezeshki/Gradient_Starvation); [blog]: the live demo of
+# Figure_3/moon_fig_3.py (github.com/mpezeshki/Gradient_Starvation; "Figure 2/3" below name these
+# scripts, in the arXiv numbering: in the camera-ready version the ablations are an appendix figure,
+# folder Figure_6 of the rebuttal code); [blog]: the live demo of
 # mohammadpz.github.io/GradientStarvation. The scripts add coef * mean(y_hat^2): sd_lambda = 2 * coef.
 TOY_FIGURE2 = ("overlap", "separable", "separable_sd")  # [GS2]: margin -0.1, +0.1, +0.1 with SD
 TOY_FIGURE3 = ("no_reg", "weight_decay", "longer", "adam_small_lr", "adam_large_lr", "rotation",
@@ -22,29 +24,43 @@ TOY_REGULARIZERS = ("None", "Weight decay", "Spectral Decoupling")  # [blog] Reg
 
 @dataclass(frozen=True)
 class ToyDemoConfig:
-    """The blog's live demo (2 -> 100 tanh -> 1, full batch) and its precomputed static version."""
+    """The blog's live demo as its bundle.js runs it, and its precomputed static version.
 
-    n: int = 300  # [blog] 300 points
+    2 -> 100 tanh -> 1 (linear output), full-batch plain gradient descent on the mean logistic loss.
+    """
+
+    n: int = 300  # [blog] its 300 points are scale * two_moons(300, 0.1, margin 0, seed 0) (tests check)
+    scale: float = 2.5  # [blog] see n
+    extent: float = 5.0  # [blog] heat map over [-5, 5]^2
     hidden: int = 100  # [blog] 2 -> 100 -> 1, tanh
-    separability: tuple = (0.0, 0.1, 0.2, 0.3, 0.4)  # [blog] slider 0 to 0.4 (our margin Delta)
-    sd_lambda: float = 0.0016  # [blog] penalty 0.0008 * y_hat^2
-    weight_decay: float = 0.01  # ours: [GS3]'s weight-decay value (the blog gives none)
-    optimizer: str = "adam"  # ours: the blog does not say
-    lr: float = 0.01  # ours: ~100 iterations reach the straight boundary, as in the blog
-    iterations: int = 500  # the static frames cover iterations 0..500
+    # [blog] slider 'noise' from -40 to 0 in steps of 5, divided by 100: class +1 points move to
+    # x - noise, class -1 points to x + noise; 0 (the default and maximum) is the base data with its
+    # small gap, lower values make the classes overlap
+    separability: tuple = (-0.4, -0.3, -0.2, -0.1, 0.0)
+    sd_lambda: float = 0.0016  # [blog] loss derivative + 0.0016 y_hat: penalty 0.0008 * y_hat^2
+    weight_decay: float = 0.02  # [blog] 'Weight decay': w -= step * 0.02 * w after each step (not biases)
+    base_decay: float = 1e-4  # [blog] 'None' still decays: w -= step * 1e-4 * w; SD has no decay
+    optimizer: str = "gd"  # [blog] "gd"; "adam" is ours, not the blog's (Adam at lr, decays as L2)
+    lr: float = 0.01  # [blog] learningRate 0.01; step = min(lr + lr_ramp * t, lr_max), t = 1, 2, ...
+    lr_ramp: float = 0.04  # [blog] counted from the last Initialize or change of regulariser
+    lr_max: float = 4.0  # [blog]
+    seed: int = 1379  # [blog] initial weights from its LCG (seed drawn from 1375-1389), biases 0.1
+    iterations: int = 500  # the static frames cover iterations 0..500 (the blog pauses at 1,000)
     frame_every: int = 25
     switch_at: int = 100  # [blog] "Try this": ~100 iterations with None, then SD
-    z_features: tuple = (1, 6)  # as [GS2]: columns 1 and 6 of the NTK's left singular vectors
-    grid: int = 31  # heat-map resolution of the demo (keeps the static page small)
-    seed: int = 0
+    z_features: tuple = (1, 6)  # ours, as [GS2]: columns 1 and 6 of the NTK's left singular vectors
+    grid: int = 31  # heat-map resolution of the demo (keeps the static page small; the blog's is 70)
 
     def __post_init__(self):
         check(self.n >= 2 and self.hidden >= 1, f"n={self.n}, hidden={self.hidden}: need n >= 2, hidden >= 1")
-        check(len(self.separability) > 0 and all(-0.5 <= s <= 1.0 for s in self.separability),
-               f"separability={self.separability}: need values in [-0.5, 1]")
-        check(self.sd_lambda > 0 and self.weight_decay > 0 and self.lr > 0,
-               "sd_lambda, weight_decay and lr must be > 0")
-        check_choice("optimizer", self.optimizer, ("adam", "sgd"))
+        check(self.scale > 0 and self.extent > 0, f"scale={self.scale}, extent={self.extent}: need > 0")
+        check(len(self.separability) > 0 and all(-1.0 <= s <= 1.0 for s in self.separability),
+               f"separability={self.separability}: need values in [-1, 1] (the blog's slider: -0.4 to 0)")
+        check(self.sd_lambda > 0 and self.weight_decay >= 0 and self.base_decay >= 0 and self.lr > 0
+               and self.lr_ramp >= 0 and self.lr_max >= self.lr,
+               "need sd_lambda, lr > 0; weight_decay, base_decay, lr_ramp >= 0; lr_max >= lr")
+        check_choice("optimizer", self.optimizer, ("gd", "adam"))
+        check(self.seed > 0, f"seed={self.seed}: the blog's generator needs a seed > 0")
         check(self.iterations > 0 and self.frame_every > 0 and self.iterations % self.frame_every == 0,
                f"iterations={self.iterations} must be a positive multiple of frame_every={self.frame_every}")
         check(0 < self.switch_at < self.iterations and self.switch_at % self.frame_every == 0,
@@ -66,8 +82,8 @@ class ToyConfig:
     deep_hidden: int = 500  # [GS3] 'deeper network (5 layers)': four hidden layers of hidden_dim
     seeds: int = 10  # [GS1-3] seeds 0..9: one data set and one network per seed
     epochs: int = 10_000  # [GS2] epochs = 10000 (the Figure 2 runs)
-    ablation_epochs: int = 1_000  # [GS3] epochs = 1000 (the Figure 3 runs)
-    longer_factor: int = 10  # [GS3] 'Train longer': 10 * epochs
+    ablation_epochs: int = 10_000  # [GS3] HEAD epochs = 10000 (commit "number of epochs to 10k"; camera-ready Figure_6/fig_6.py)
+    longer_factor: int = 10  # [GS3] 'Train longer': 10 * epochs = 100,000
     lr: float = 1e-2  # [GS1-3] SGD lr 1e-2
     momentum: float = 0.9  # [GS1-3] SGD momentum 0.9
     method: str = "SD"  # the regulariser of the SD runs; "ERM" turns them into controls
@@ -104,9 +120,9 @@ class ToyConfig:
                f"grid={self.grid}, extent={self.extent}, boundary_rows={self.boundary_rows}")
 
 
-# quick: 3 seeds; 10x the learning rates for 1/10 of the epochs in the ablations (the same lr x epochs,
-# the same stretch of gradient flow) and for 1/20 in the Figure 2 runs (half the stretch); the deeper
-# net 100 wide; a 50 x 50 map. Chapter 4 compares its numbers with the paper profile's.
+# quick: 3 seeds; 10x the learning rates with 1/100 of the epochs in the ablations (1/10 of the paper's
+# lr x epochs, the stretch of gradient flow) and 1/20 in the Figure 2 runs (half the stretch); the
+# deeper net 100 wide; a 50 x 50 map. Chapter 4 compares its numbers with the paper profile's.
 TOY_PROFILES = {
     "paper": ToyConfig(),
     "quick": ToyConfig(seeds=3, epochs=500, ablation_epochs=100, lr=0.1, adam_lrs=(1e-3, 3e-2),

@@ -3,8 +3,10 @@
 Two training environments of 25,000 digits (colour flip e = 0.2 and 0.1) from the first 50,000
 training digits, and a test environment from the last 10,000 training digits (e = 0.9). The shape
 of the digit predicts the label 75% of the time; the colour predicts it 80-90% of the time in
-training and 10% of the time at test. Differs from the original script: the shuffle and every coin
-flip draw from one explicit ``torch.Generator`` (the original shuffles with NumPy's unseeded state).
+training and 10% of the time at test. The shuffle and every coin flip draw from one explicit
+``torch.Generator`` seeded with ``seed``. The originals use NumPy and torch's global generators: the
+authors' GS script seeds them with 1234 + restart and so redraws the environments for every restart
+(``ColoredMNISTConfig.redraw_per_restart`` does the same with this function); IRM's script is unseeded.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ def colored_mnist(seed: int = 0, root=None, train_flips=(0.2, 0.1), test_flip: f
                          f"{N_TRAIN_DIGITS // len(train_flips)} and 0 < n_test <= 10000")
     images, digits = load_mnist(root, split="train")  # (60000, 28, 28) uint8, (60000,)
     generator = torch.Generator().manual_seed(int(seed))
-    # Make train/test splits, and shuffle the training examples (seeded, unlike the original)
+    # Make train/test splits, and shuffle the training examples (from `generator`)
     order = torch.randperm(N_TRAIN_DIGITS, generator=generator)
     train_images, train_digits = images[:N_TRAIN_DIGITS][order], digits[:N_TRAIN_DIGITS][order]
     # Training environments: every other shuffled digit, colour flipped with e = 0.2 and e = 0.1
@@ -91,7 +93,7 @@ def grayscale(x: torch.Tensor) -> torch.Tensor:
 
 
 def probe_quadrants(x: torch.Tensor, color: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The four-quadrant probe of paper Fig. 4 (from the authors' script), inputs (N, 392) each.
+    """The paper's four-quadrant probe (camera-ready Figure 3; the authors' script), inputs (N, 392) each.
 
     digit_gray: the digit at half intensity in both channels; digit_color: the coloured images as
     given; blank_gray: every pixel the global mean intensity, halved, in both channels; blank_color:

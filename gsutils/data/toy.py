@@ -35,7 +35,7 @@ def two_moons(n: int = 300, noise: float = 0.1, margin: float = 0.1, rotation: f
     """Two moons with a horizontal gap 2 * margin; returns x (n, 2) float32 and y (n,) in {0, 1}.
 
     Class y = 1 (the paper's +1) lies left of x = -margin, class y = 0 (the paper's -1) right of
-    x = +margin. ``rotation`` (degrees) turns the whole data set about the origin (Figure 3's 45°).
+    x = +margin. ``rotation`` (degrees) turns the whole data set about the origin (the Figure_3 script's 45°).
     """
     if n < 2 or noise < 0:
         raise ValueError(f"two_moons needs n >= 2 and noise >= 0, got n={n}, noise={noise}")

@@ -100,6 +100,19 @@ def _stats(values) -> tuple[float, float]:
     return round(float(values.mean()), 4), round(float(values.std()), 4)
 
 
+def difference(a: dict, b: dict, key: str = "worst") -> dict:
+    """b - a of two methods' summaries (``summarize``) in "avg" or "worst"-group accuracy, with the
+    standard error of that difference over seeds (Welch: sample variances from the stored population
+    stds) and whether it exceeds two standard errors: what a claim "b moves the number" needs."""
+    n_a, n_b = a["n_seeds"], b["n_seeds"]
+    if min(n_a, n_b) < 2:
+        raise ValueError(f"a difference needs >= 2 seeds per method, got {n_a} and {n_b}")
+    var = lambda m, n: m[f"{key}_acc_std"] ** 2 * n / (n - 1)  # noqa: E731  sample variance
+    diff = b[f"{key}_acc_mean"] - a[f"{key}_acc_mean"]
+    se = float(np.sqrt(var(a, n_a) / n_a + var(b, n_b) / n_b))
+    return {"diff": round(diff, 4), "se": round(se, 4), "beyond_2se": bool(abs(diff) > 2 * se)}
+
+
 def summarize(curves: dict, data: dict[str, GroupSplit], select_by: str) -> dict:
     """Metrics of one method from its per-epoch group accuracies (E + 1, R, 4)."""
     valid, test = curves["valid"], curves["test"]

@@ -1,13 +1,16 @@
-"""Chapter 5: Colored MNIST (paper §5, Table 1 and Fig. 4), every method's restarts trained at once.
+"""Chapter 5: Colored MNIST (paper §5; camera-ready Table 2 and Figure 3), every method's restarts at once.
 
 ``run`` builds the environments once, moves them to the device, then for each method trains all
 restarts together as one ``BatchedMLP`` (392 -> H -> H -> 1, Xavier weights, zero biases, full-batch
 Adam) and reports, in percent: final train/test accuracy (mean and population std over restarts, as
-the authors' ``np.std``), training curves, and the four-quadrant probe of Fig. 4 (accuracy and mean
-binary entropy in nats, averaged over restarts; the authors probed one model). Differs from the
-original scripts: one seeded data set shared by every restart and method (the originals redraw the
-environments per restart), and the probe's four inputs share the test set's labels and colours (the
-original redraws them for each quadrant). No plotting here: this runs on GPU machines without plotly.
+the authors' ``np.std``), training curves, and the four-quadrant probe (accuracy and mean binary
+entropy in nats, averaged over restarts; the authors probed one model). The authors' GS script seeds
+each restart (1234 + restart) and redraws the environments for it; ``redraw_per_restart`` does the
+same with our generator (each restart then trains on its own draw, stacked along the restart
+dimension), while the default trains every restart and method on one seeded draw. The probe's four
+inputs share the test set's labels and colours (the original redraws them for each quadrant).
+``update_sizes`` measures the per-step parameter change around a schedule's switch. No plotting here:
+this runs on GPU machines without plotly.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tqdm.auto import tqdm
 from .. import configs
 from ..data.colored_mnist import QUADRANTS, colored_mnist, grayscale, probe_quadrants
 from ..models import BatchedMLP
-from ..train import History, TrainConfig, train
+from ..train import History, TrainConfig, record_update_size, train
 
 PROFILES = configs.COLORED_MNIST_PROFILES
 
@@ -40,10 +43,15 @@ def matmul_precision(tf32: bool):
         torch.set_float32_matmul_precision(previous)
 
 
-def build_data(cfg: configs.ColoredMNISTConfig, device) -> tuple[dict[str, torch.Tensor], list[dict]]:
-    """The environments as flat tensors on `device` (training x (N, 392), y, env; the test set) and
-    each environment's statistics: size, colour-label agreement and label noise."""
-    data = colored_mnist(cfg.data_seed, train_flips=cfg.train_flips, test_flip=cfg.test_flip,
+def data_seeds(cfg: configs.ColoredMNISTConfig) -> tuple[int, ...]:
+    """The environments' seed of each restart: one shared draw, or one per restart (redraw_per_restart)."""
+    if cfg.redraw_per_restart:
+        return tuple(1000 * cfg.data_seed + r for r in range(cfg.n_restarts))
+    return (cfg.data_seed,)
+
+
+def _draw(cfg: configs.ColoredMNISTConfig, seed: int) -> tuple[dict[str, torch.Tensor], list[dict]]:
+    data = colored_mnist(seed, train_flips=cfg.train_flips, test_flip=cfg.test_flip,
                          label_noise=cfg.label_noise, n_per_env=cfg.n_per_env, n_test=cfg.n_test)
     stats = []
     for e, flip in enumerate(data.flips):
@@ -53,8 +61,20 @@ def build_data(cfg: configs.ColoredMNISTConfig, device) -> tuple[dict[str, torch
                       "label_noise": _r(((part.digit < 5).float() != part.y).float().mean())})
     train_mask, test_mask = data.env < 2, data.env == 2
     flat = data.x.reshape(len(data.x), 392)
-    tensors = {"x": flat[train_mask], "y": data.y[train_mask], "env": data.env[train_mask],
-               "x_test": flat[test_mask], "y_test": data.y[test_mask], "color_test": data.color[test_mask]}
+    return {"x": flat[train_mask], "y": data.y[train_mask], "env": data.env[train_mask],
+            "x_test": flat[test_mask], "y_test": data.y[test_mask], "color_test": data.color[test_mask]}, stats
+
+
+def build_data(cfg: configs.ColoredMNISTConfig, device) -> tuple[dict[str, torch.Tensor], list[dict]]:
+    """The environments as flat tensors on `device` (training x (N, 392), y, env; the test set) and
+    each environment's statistics: size, colour-label agreement and label noise. With
+    redraw_per_restart every tensor but env gains a leading restart dimension, x (R, N, 392), and
+    the statistics are those of restart 0's draw (env is the same for every draw)."""
+    draws = [_draw(cfg, seed) for seed in data_seeds(cfg)]
+    tensors, stats = draws[0]
+    if cfg.redraw_per_restart:
+        assert all(torch.equal(d["env"], tensors["env"]) for d, _ in draws)
+        tensors = {k: v if k == "env" else torch.stack([d[k] for d, _ in draws]) for k, v in tensors.items()}
     return {k: v.to(device) for k, v in tensors.items()}, stats
 
 
@@ -68,12 +88,13 @@ def subset(data: dict[str, torch.Tensor], n_per_env: int) -> dict[str, torch.Ten
     if not n_per_env:
         return data
     keep = torch.cat([torch.nonzero(data["env"] == e).squeeze(1)[:n_per_env] for e in (0, 1)])
-    return {**data, "x": data["x"][keep], "y": data["y"][keep], "env": data["env"][keep]}
+    return {**data, "x": data["x"][..., keep, :], "y": data["y"][..., keep], "env": data["env"][keep]}
 
 
 def inputs(x: torch.Tensor, recipe: configs.ColoredMNISTRecipe) -> torch.Tensor:
-    """What the model sees: the two colour channels (392) or, for the oracle, their sum (196)."""
-    return grayscale(x) if recipe.grayscale else x
+    """What the model sees: the two colour channels (392) or, for the oracle, their sum (196);
+    x is (N, 392) or, one draw per restart, (R, N, 392)."""
+    return grayscale(x.reshape(-1, 392)).reshape(*x.shape[:-1], 196) if recipe.grayscale else x
 
 
 def accuracy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -89,13 +110,17 @@ def binary_entropy(logits: torch.Tensor) -> torch.Tensor:
     return (p * F.softplus(-logits) + (1 - p) * F.softplus(logits)).mean(-1)
 
 
+def _model(recipe: configs.ColoredMNISTRecipe, x: torch.Tensor, seeds) -> BatchedMLP:
+    model = BatchedMLP((x.shape[-1], recipe.hidden_dim, recipe.hidden_dim, 1), seeds, "relu", "xavier")
+    return model.to(x.device)
+
+
 def train_restarts(recipe: configs.ColoredMNISTRecipe, data: dict[str, torch.Tensor], seeds, eval_every: int,
                    progress: bool = False, checkpoint: Path | None = None, desc: str = "training"):
     """Train one method's restarts (one per seed) at once; return (model, History with accuracies)."""
     data = subset(data, recipe.n_per_env)
     x, x_test = inputs(data["x"], recipe), inputs(data["x_test"], recipe)
-    model = BatchedMLP((x.shape[1], recipe.hidden_dim, recipe.hidden_dim, 1), seeds, "relu", "xavier")
-    model.to(x.device)
+    model = _model(recipe, x, seeds)
 
     def evaluate(step: int, net: torch.nn.Module, history: History) -> None:
         with torch.no_grad():
@@ -108,16 +133,38 @@ def train_restarts(recipe: configs.ColoredMNISTRecipe, data: dict[str, torch.Ten
     return model, history
 
 
+def update_sizes(recipe: configs.ColoredMNISTRecipe, data: dict[str, torch.Tensor], seeds,
+                 steps: int = 0, progress: bool = False) -> dict:
+    """The size of every parameter update, ||theta_t - theta_{t-1}|| per restart, over the first
+    `steps` steps of one recipe (0: all of them): {"step": 0-based step (T,), "update_size": (T, R)}.
+    Shows what a schedule's switch (SD's loss scale after warm-up) does to Adam's steps."""
+    data = subset(data, recipe.n_per_env)
+    x = inputs(data["x"], recipe)
+    model = _model(recipe, x, seeds)
+    cfg = TrainConfig(steps=steps or recipe.steps, lr=recipe.lr, optimizer="adam", l2=recipe.l2)
+    history = train(model, x, data["y"], recipe.method, cfg, env=data["env"], callbacks=[record_update_size()],
+                    progress=progress, desc="update sizes")
+    return {"step": history.extra["update_size_step"], "update_size": history.extra["update_size"]}
+
+
 def probe(model: BatchedMLP, recipe: configs.ColoredMNISTRecipe, data: dict[str, torch.Tensor]) -> dict:
-    """Fig. 4: accuracy and entropy on the four quadrants, mean (and std) over restarts."""
-    out = {}
+    """The four-quadrant probe: accuracy and entropy on each quadrant, mean (and std) over restarts.
+    With one draw per restart, restart r is probed on its own test set."""
+    x_test, color, y = data["x_test"], data["color_test"], data["y_test"]
+    draws = [(x_test, color, y, slice(None))] if x_test.dim() == 2 else \
+        [(x_test[r], color[r], y[r], slice(r, r + 1)) for r in range(len(x_test))]
+    acc, ent = {q: [] for q in QUADRANTS}, {q: [] for q in QUADRANTS}
     with torch.no_grad():
-        for name, x in probe_quadrants(data["x_test"], data["color_test"]).items():
-            logits = model(inputs(x, recipe))
-            acc, ent = accuracy(logits, data["y_test"]), binary_entropy(logits)
-            out[name] = {"acc": _r(acc.mean()), "entropy": _r(ent.mean()),
-                         "acc_std": _r(acc.std(unbiased=False)), "entropy_std": _r(ent.std(unbiased=False))}
-    return {q: out[q] for q in QUADRANTS}
+        for xt, c, yt, rows in draws:
+            for name, x in probe_quadrants(xt, c).items():
+                logits = model(inputs(x, recipe))[rows]
+                acc[name].append(accuracy(logits, yt)), ent[name].append(binary_entropy(logits))
+    out = {}
+    for q in QUADRANTS:
+        a, e = torch.cat(acc[q]), torch.cat(ent[q])
+        out[q] = {"acc": _r(a.mean()), "entropy": _r(e.mean()),
+                  "acc_std": _r(a.std(unbiased=False)), "entropy_std": _r(e.std(unbiased=False))}
+    return out
 
 
 def _r(value, digits: int = 5) -> float:
@@ -128,9 +175,9 @@ def _r(value, digits: int = 5) -> float:
 def _checkpoint(workdir, name: str, recipe, cfg, seeds) -> Path | None:
     if workdir is None:
         return None
-    key = json.dumps([configs.as_dict(recipe), [cfg.n_per_env, cfg.n_test, list(cfg.train_flips),
-                      cfg.test_flip, cfg.label_noise, cfg.data_seed, cfg.eval_every, cfg.tf32], list(seeds)],
-                     sort_keys=True)
+    data = [cfg.n_per_env, cfg.n_test, list(cfg.train_flips), cfg.test_flip, cfg.label_noise, cfg.data_seed,
+            cfg.eval_every, cfg.tf32] + (["redraw"] if cfg.redraw_per_restart else [])
+    key = json.dumps([configs.as_dict(recipe), data, list(seeds)], sort_keys=True)
     Path(workdir).mkdir(parents=True, exist_ok=True)
     return Path(workdir) / f"colored_mnist-{name}-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
 
@@ -183,13 +230,13 @@ def acceptance(methods: dict, reference: dict = configs.COLORED_MNIST_PAPER, nam
 
 
 def run(cfg: configs.ColoredMNISTConfig, device, progress: bool = True, workdir=None) -> dict:
-    """Paper Table 1 and Fig. 4 for every method of `cfg`; JSON-ready metrics (accuracies in %)."""
+    """The paper's Colored MNIST table and probe for every method of `cfg`; JSON-ready metrics (%)."""
     device = torch.device(device)
     seeds = restart_seeds(cfg)
     with matmul_precision(cfg.tf32):
         data, stats = build_data(cfg, device)
         metrics = {"methods": {}, "quadrants": {}, "curves": {}, "environments": stats,
-                   "restart_seeds": list(seeds)}
+                   "restart_seeds": list(seeds), "data_seeds": list(data_seeds(cfg))}
         for name in tqdm(cfg.methods, desc="methods", disable=not progress, leave=False):
             recipe = cfg.recipes[name]
             model, history = train_restarts(recipe, data, seeds, cfg.eval_every, progress,

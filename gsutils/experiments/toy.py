@@ -45,7 +45,7 @@ LABELS = {"overlap": "Δ = −{m:g}", "separable": "Δ = +{m:g}", "separable_sd"
 
 @dataclass(frozen=True)
 class Setting:
-    """One panel of the paper's Figure 2 or 3: its data, network, objective and optimiser."""
+    """One panel of the authors' Figure_2 or Figure_3 script: its data, network, objective, optimiser."""
 
     name: str
     label: str

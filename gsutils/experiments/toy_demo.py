@@ -1,14 +1,21 @@
 """The blog's live demo of the toy task as a stepping API, and its precomputed static version.
 
-``ToyDemo`` trains one 2 -> 100 (tanh) -> 1 network per separability, full batch, in chunks of
-``train()`` calls that share one optimiser, so the regulariser can change between chunks and training
-continues from the current weights (the blog's "now change the regularisation and wait"). The live
-widget (``gsutils.widgets.toy_demo``) steps it from a background thread; ``demo_study`` steps it
-for every separability and regulariser and keeps frames for the static page.
+The protocol is the blog's ``bundle.js`` (mohammadpz.github.io/GradientStarvation): its 300 points
+(``demo_data``), a 2 -> 100 (tanh) -> 1 network with its initial weights (``blog_init``), and plain
+full-batch gradient descent whose step grows as min(0.01 + 0.04 t, 4.0) with t counted from the last
+Initialize or change of regulariser, followed by a weight decay w -= step * c * w (c = 0.02 under
+"Weight decay", 1e-4 under "None", none under Spectral Decoupling; biases are not decayed)
+(``BlogGD``). ``ToyDemo`` trains one network per separability in chunks of ``train()`` calls that
+share one optimiser, so the regulariser can change between chunks and training continues from the
+current weights. The live widget (``gsutils.widgets.toy_demo``) steps it from a background thread;
+``demo_study`` steps it for every separability and regulariser and keeps frames for the static page.
+Ours, not the blog's: |z| projects the logits on the left singular vectors of our network's NTK at
+initialisation (the blog ships a fixed projection), and ``optimizer="adam"`` is an Adam variant.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Sequence
 
@@ -24,7 +31,53 @@ from ..train import TrainConfig, make_optimizer, train
 from .toy import (boundary_metrics, feature_responses, grid_points, ntk_left_singular_vectors,
                   small_model_threads)
 
-EXTENT = 2.0  # the heat map covers [-2, 2]^2, as the paper's figures
+
+def demo_data(cfg: ToyDemoConfig, separability: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The blog's points: scale * two_moons(n, 0.1, 0, seed 0), then class +1 (y = 1) moved to
+    x - separability and class -1 to x + separability (its classifyCircleData with noise = slider / 100)."""
+    x, y = two_moons(cfg.n, 0.1, 0.0, 0.0, seed=0)
+    x = cfg.scale * x
+    x[:, 0] -= separability * (2 * y - 1)
+    return x, y
+
+
+def blog_init(seed: int, hidden: int, n_in: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    """bundle.js's initial weights: W1 (n_in, hidden), then w2 (hidden,), link by link in its order
+    (each hidden unit's input links, then the output's), each 0.7 * floor(100 u) / 100 - 0.35 with u
+    from its LCG (GCC constants, computed in doubles as JavaScript does). Its biases start at 0.1."""
+    state, m = float(seed), 2147483648.0
+
+    def draw() -> float:
+        nonlocal state
+        state = math.fmod(1103515245.0 * state + 12345.0, m)
+        return 0.7 * math.floor(state / m * 100) / 100 - 0.35
+    w1 = torch.tensor([[draw() for _ in range(n_in)] for _ in range(hidden)], dtype=torch.float64)
+    w2 = torch.tensor([draw() for _ in range(hidden)], dtype=torch.float64)
+    return w1.T.float(), w2.float()
+
+
+class BlogGD(torch.optim.Optimizer):
+    """bundle.js's updateWeights: p -= step * grad with step = min(lr + ramp * t, lr_max), t the
+    group's step count since the last ``reset()``, then p -= step * decay * p (the group's decay)."""
+
+    def __init__(self, weights, biases, lr: float, ramp: float, lr_max: float):
+        defaults = dict(lr=lr, ramp=ramp, lr_max=lr_max, decay=0.0, t=0)
+        super().__init__([{"params": list(weights)}, {"params": list(biases)}], defaults)
+
+    def reset(self) -> None:
+        for group in self.param_groups:
+            group["t"] = 0
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            group["t"] += 1
+            step = min(group["lr"] + group["ramp"] * group["t"], group["lr_max"])
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.sub_(step * p.grad)
+                if group["decay"]:
+                    p.sub_(step * group["decay"] * p)
 
 
 class ToyDemo:
@@ -33,27 +86,43 @@ class ToyDemo:
     def __init__(self, cfg: ToyDemoConfig, separability: Sequence[float] | None = None, device="cpu"):
         self.cfg = cfg
         self.separability = tuple(float(s) for s in (cfg.separability if separability is None else separability))
-        xs, ys = zip(*[two_moons(cfg.n, 0.1, s, 0.0, cfg.seed) for s in self.separability])
+        xs, ys = zip(*[demo_data(cfg, s) for s in self.separability])
         self.x, self.y = torch.stack(xs).to(device), torch.stack(ys).to(device)  # (R, N, 2), (R, N)
-        self.model = BatchedMLP((2, cfg.hidden, 1), seeds=[cfg.seed] * len(self.separability),
-                                activation="tanh", init="kaiming").to(device)
+        self.model = BatchedMLP((2, cfg.hidden, 1), seeds=[0] * len(self.separability), activation="tanh")
+        w1, w2 = blog_init(cfg.seed, cfg.hidden)
+        with torch.no_grad():
+            self.model.weights[0].copy_(w1), self.model.weights[1].copy_(w2[:, None])
+            for b in self.model.biases:
+                b.fill_(0.1)
+        self.model.to(device)
+        x_base = demo_data(cfg, 0.0)[0].to(device)  # the blog tracks z on the base data
+        self.x_base = x_base.expand(len(self.separability), *x_base.shape)
         with small_model_threads(device):
-            self.U = ntk_left_singular_vectors(self.model, self.x)[0][..., list(cfg.z_features)]  # (R, N, 2)
-        self.train_cfg = TrainConfig(steps=1, optimizer=cfg.optimizer, lr=cfg.lr,
-                                     momentum=0.9 if cfg.optimizer == "sgd" else 0.0)
-        self.optimizer = make_optimizer(self.model.parameters(), self.train_cfg)
-        self.axis, self._grid = grid_points(EXTENT, cfg.grid)
+            self.U = ntk_left_singular_vectors(self.model, self.x_base)[0][..., list(cfg.z_features)]  # (R, N, 2)
+        self.train_cfg = TrainConfig(steps=1, optimizer="adam", lr=cfg.lr)
+        if cfg.optimizer == "gd":
+            self.optimizer = BlogGD(self.model.weights, self.model.biases, cfg.lr, cfg.lr_ramp, cfg.lr_max)
+        else:
+            self.optimizer = make_optimizer(self.model.parameters(), self.train_cfg)
+        self.axis, self._grid = grid_points(cfg.extent, cfg.grid)
         self._grid = self._grid.to(device)
         self.regularizer, self.iteration = "None", 0
+        self.set_regularizer("None")
         self.log = {"iteration": [], "loss": [], "z": []}
         self._record()
 
     def set_regularizer(self, name: str) -> None:
-        """None, Weight decay or Spectral Decoupling; takes effect at the next step."""
+        """None, Weight decay or Spectral Decoupling; takes effect at the next step and, as in the
+        blog, restarts the step-size ramp."""
         check_choice("regularizer", name, TOY_REGULARIZERS)
         self.regularizer = name
-        for group in self.optimizer.param_groups:  # weight decay lives in the optimiser
-            group["weight_decay"] = self.cfg.weight_decay if name == "Weight decay" else 0.0
+        decay = {"None": self.cfg.base_decay, "Weight decay": self.cfg.weight_decay}.get(name, 0.0)
+        if isinstance(self.optimizer, BlogGD):
+            self.optimizer.reset()
+            self.optimizer.param_groups[0]["decay"] = decay  # weights only
+        else:
+            for group in self.optimizer.param_groups:  # Adam: the decay as its L2 weight decay
+                group["weight_decay"] = decay
 
     def method(self) -> MethodConfig:
         if self.regularizer == "Spectral Decoupling":
@@ -73,7 +142,7 @@ class ToyDemo:
         logits = self.model(self.x)
         self.log["iteration"].append(self.iteration)
         self.log["loss"].append(task_loss(logits, self.y).mean(-1).cpu().tolist())  # logistic loss
-        self.log["z"].append(feature_responses(self.U, logits).abs().cpu().tolist())
+        self.log["z"].append(feature_responses(self.U, self.model(self.x_base)).abs().cpu().tolist())
 
     @torch.no_grad()
     def probability(self) -> np.ndarray:
@@ -83,7 +152,7 @@ class ToyDemo:
 
     def boundary(self) -> list[dict]:
         """boundary_spread / boundary_bend / boundary_margin of each separability's network."""
-        return boundary_metrics(self.model, self.x, 0.0, EXTENT, 61, 121, per_restart=True)
+        return boundary_metrics(self.model, self.x, 0.0, self.cfg.extent, 61, 121, per_restart=True)
 
 
 def regularizer_options(cfg: ToyDemoConfig) -> tuple[str, ...]:

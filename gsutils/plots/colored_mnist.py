@@ -11,7 +11,7 @@ from .core import markdown_table, sig
 __all__ = ['METHOD_COLORS', 'QUADRANT_GRID', 'colored_mnist_accuracy_figure',
            'colored_mnist_quadrants_figure', 'colored_mnist_curves_figure',
            'colored_mnist_examples_figure', 'colored_mnist_results_table',
-           'colored_mnist_quadrant_table', 'colored_mnist_recipe_table']
+           'colored_mnist_quadrant_table', 'colored_mnist_recipe_table', 'update_size_figure']
 
 METHOD_COLORS = {"ERM": "#d62728", "SD": "#1f77b4", "IRM": "#2ca02c", "VREx": "#9467bd", "Oracle": "#7f7f7f"}
 QUADRANT_GRID = (("digit_gray", "digit_color"), ("blank_gray", "blank_color"))  # rows digit/blank
@@ -46,7 +46,7 @@ def colored_mnist_accuracy_figure(sources: dict, reference: dict, height: int = 
 
 
 def colored_mnist_quadrants_figure(sources: dict, height: int = 420) -> go.Figure:
-    """Paper Fig. 4 as heat maps: per method, accuracy (top row) and entropy (bottom row) on the four
+    """The paper's probe (camera-ready Figure 3) as heat maps: per method, accuracy (top row) and entropy (bottom row) on the four
     quadrants (rows digit / blank, columns grayscale / colour); buttons switch between sources.
 
     sources: {label: {method: {quadrant: {"acc", "entropy"}}}}; every source must list the same methods.
@@ -111,6 +111,20 @@ def colored_mnist_curves_figure(sources: dict, warmups: dict | None = None, heig
                       yaxis_title="accuracy (%)", yaxis_range=[0, 100], margin=dict(l=50, r=20, t=50, b=40),
                       updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.12,
                                         xanchor="left", showactive=True)] if len(sources) > 1 else [])
+    return fig
+
+
+def update_size_figure(runs: dict, switch: int, height: int = 340) -> go.Figure:
+    """Per-step parameter update size ||theta_t - theta_{t-1}|| (log scale), mean over restarts, one
+    line per run {label: {"step": (T,), "update_size": (T, R)}}; a dotted line at the `switch` step."""
+    fig = go.Figure()
+    for label, run in runs.items():
+        fig.add_trace(go.Scatter(x=run["step"], y=sig(np.asarray(run["update_size"]).mean(1)), mode="lines",
+                                 name=label))
+    fig.add_vline(x=switch, line=dict(color="gray", dash="dot", width=1), annotation_text="end of warm-up")
+    fig.update_layout(template="plotly_white", height=height, xaxis_title="training step",
+                      yaxis_title="update size ‖Δθ‖", yaxis_type="log", margin=dict(l=60, r=20, t=30, b=40),
+                      legend=dict(x=0.99, xanchor="right", y=0.99))
     return fig
 
 
