@@ -11,3 +11,4 @@ from .theory import *  # noqa: F401,F403
 from .toy import *  # noqa: F401,F403
 from .colored_mnist import *  # noqa: F401,F403
 from .celeba import *  # noqa: F401,F403
+from .robustness import *  # noqa: F401,F403
