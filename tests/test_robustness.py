@@ -77,7 +77,7 @@ def fixture_cfg(root, **extra):
             "two_class.curve_points": 5, "two_class.net_size": 0.5}
     for run in ("cifar10_vgg16", "cifar100_preact_resnet18"):
         tiny.update({f"runs.{run}.epochs": 2, f"runs.{run}.milestones": "1", f"runs.{run}.width": 2,
-                     f"runs.{run}.batch_size": 16, f"runs.{run}.n_test": 10, f"runs.{run}.n_attack": 6})
+                     f"runs.{run}.batch_size": 16, f"runs.{run}.n_attack": 6, f"runs.{run}.n_test": 10})
     return experiments.get_config("robustness", "paper", {**tiny, **extra})
 
 
