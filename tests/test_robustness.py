@@ -199,3 +199,18 @@ def test_bad_input_names_the_value():
     with pytest.raises(InputError, match="'resnet'"):
         build_classifier("resnet", 1, 28, 10, 0, (0,), (1,))
     assert main(["run", "robustness", "--set", "eps=2"]) == 2
+
+
+def test_figures_and_tables_take_results():
+    from gsutils import plots
+
+    row = {"clean_acc": 80.0, "robust_acc": 50.0, "robust_curve": {"eps": [0.02, 0.1], "acc": [70.0, 20.0]}}
+    fig = plots.robustness_accuracy_figure({"ERM": row, "SD": row}, 0.05)
+    assert [list(t.x) for t in fig.data][0] == [0.0, 0.02, 0.05, 0.1]
+    assert fig.layout.legend.orientation == "h"
+    mp = {"ERM": {"median": 0.03, "curve": {"eps": [0, 0.1], "flipped": [10.0, 90.0]}},
+          "SD": {"median": None, "curve": {"eps": [0, 0.1], "flipped": [5.0, 40.0]}}}
+    assert len(plots.robustness_flip_figure(mp).data) == 3  # no median marker where there is none
+    table = plots.robustness_results_table({"r": {"data": "cifar100", "methods": {"SD": row}}},
+                                           configs.ROBUSTNESS_PAPER)
+    assert "| r | SD | 80.0 | 50.0 | 25 |" in table

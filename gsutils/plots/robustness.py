@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from .core import markdown_table, sig
 
 __all__ = ['ROBUSTNESS_COLORS', 'robustness_accuracy_figure', 'robustness_flip_figure',
-           'robustness_recipe_table', 'robustness_examples_figure']
+           'robustness_recipe_table', 'robustness_examples_figure', 'robustness_results_table']
 
 ROBUSTNESS_COLORS = {"ERM": "#d62728", "SD": "#1f77b4"}
 _LEGEND = dict(orientation="h", x=0, y=-0.28, xanchor="left", yanchor="top")
@@ -84,3 +84,13 @@ def robustness_recipe_table(runs: dict, study: dict) -> str:
     return markdown_table(rows, {"what": "experiment", "data": "data", "model": "model",
                                  "sd": "SD coef on mean(logits²)", "train": "training",
                                  "size": "train / test / attacked images"})
+
+
+def robustness_results_table(runs: dict, paper: dict) -> str:
+    """Markdown table of a results file's runs ({name: {"data", "methods"}}) beside the paper's
+    robust accuracies ({data: {method: %}})."""
+    rows = [{"run": name, "method": m, "clean": f"{v['clean_acc']:.1f}", "robust": f"{v['robust_acc']:.1f}",
+             "paper": f"{paper[r['data']][m]:.0f}" if r["data"] in paper else "–"}
+            for name, r in runs.items() for m, v in r["methods"].items()]
+    return markdown_table(rows, {"run": "run", "method": "method", "clean": "clean accuracy (%)",
+                                 "robust": "robust accuracy (%)", "paper": "robust accuracy, paper (%)"})
