@@ -52,6 +52,11 @@ def robustness_flip_figure(min_perturbation: dict, height: int = 360) -> go.Figu
         if m["median"] is not None:
             fig.add_trace(go.Scatter(x=sig([m["median"]]), y=[50.0], mode="markers",
                                      name=f"{name} median", marker=dict(color=color, size=9, symbol="diamond")))
+    # show the search range up to where every curve has reached its final value, and a little more
+    ends = [m["curve"]["eps"][m["curve"]["flipped"].index(m["curve"]["flipped"][-1])]
+            for m in min_perturbation.values()]
+    fig.update_xaxes(range=[0, min(max(m["curve"]["eps"][-1] for m in min_perturbation.values()),
+                                   1.25 * max(ends) or 1.0)])
     return _layout(fig, height, "L∞ size ε of the perturbation (pixel units, [0, 1])",
                    "test images flipped (%)")
 
@@ -71,16 +76,20 @@ def robustness_examples_figure(images, titles, height: int = 170) -> go.Figure:
     return fig
 
 
+def _n(count: int) -> str:
+    return f"{count:,d}" if count else "all"
+
+
 def robustness_recipe_table(runs: dict, study: dict) -> str:
     """Markdown table of the table's runs and the two-class study (config dicts)."""
     rows = [{"what": name, "data": r["data"], "model": r["arch"], "sd": f"{r['sd_coef']:g}",
              "train": f"{r['epochs']} epochs, batch {r['batch_size']}, SGD lr {r['lr']:g}"
                       + (f" (x{r['lr_decay']:g} at {', '.join(map(str, r['milestones']))})" if r["milestones"] else ""),
-             "size": f"{r['n_train'] or 'all'} / {r['n_test']:,d} / {r['n_attack']:,d}"} for name, r in runs.items()]
+             "size": f"{_n(r['n_train'])} / {_n(r['n_test'])} / {_n(r['n_attack'])}"} for name, r in runs.items()]
     rows.append({"what": "two-class study", "data": f"{study['data']}, classes {tuple(study['classes'])}",
                  "model": f"{study['arch']} (net_size {study['net_size']:g})", "sd": f"{study['sd_coef']:g}",
                  "train": f"{study['epochs']} epochs, batch {study['batch_size']}, SGD lr {study['lr']:g}",
-                 "size": f"{study['n_train'] or 'all'} / {study['n_test'] or 'all'} / {study['n_test'] or 'all'}"})
+                 "size": f"{_n(study['n_train'])} / {_n(study['n_test'])} / {_n(study['n_test'])}"})
     return markdown_table(rows, {"what": "experiment", "data": "data", "model": "model",
                                  "sd": "SD coef on mean(logits²)", "train": "training",
                                  "size": "train / test / attacked images"})
