@@ -72,6 +72,7 @@ def robustness_examples_figure(images, titles, height: int = 170) -> go.Figure:
         fig.update_yaxes(autorange="reversed", row=1, col=k)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
+    fig.update_annotations(font_size=11)
     fig.update_layout(template="plotly_white", height=height, margin=dict(l=5, r=5, t=30, b=5))
     return fig
 
