@@ -8,7 +8,7 @@
 #                                     committed quick-profile notebook in book/ stays as it is
 #   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
 #   make lighthouse                   Lighthouse 12 (npm) on every chapter page of the built site
-#   make setup | data | assets | lock | clean
+#   make setup | data | fashion-mnist | assets | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -26,7 +26,7 @@ CHAPTERS = $(sort $(wildcard chapters/*.md))
 PYTEST_ARGS ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help book site test test-slow chapter setup data assets browser lock clean lighthouse
+.PHONY: help book site test test-slow chapter setup data fashion-mnist assets browser lock clean lighthouse
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -42,8 +42,15 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 
 setup: $(VENV)/.installed
 
-data: setup
+data: setup fashion-mnist
 	$(PY) -m gsutils fetch-data
+
+# Debian's Fashion-MNIST for the robustness chapter's stand-in (/usr/share/datasets/fashion-mnist).
+fashion-mnist:
+	@if [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist; \
+	fi
 
 # Site scripts, fetched once into the ignored .vendor/ (nothing is fetched at page load).
 .vendor/static/.complete: scripts/fetch_assets.sh scripts/subset_icons.py $(VENV)/.installed

@@ -9,7 +9,7 @@ against the dataclass fields and coerced to their types.
 Notation: the paper's SD penalty is (sd_lambda / 2) * mean((y_hat - sd_gamma_y)^2); the original code
 writes ``coef * mean(y_hat^2)``, so sd_lambda = 2 * coef throughout.
 
-One module per experiment (theory, toy, colored_mnist, celeba) over a shared core; every public
+One module per experiment (theory, toy, colored_mnist, celeba, robustness) over a shared core; every public
 name is re-exported here, so ``configs.TOY_PROFILES`` and friends keep working.
 """
 
@@ -18,4 +18,5 @@ from .theory import *  # noqa: F401,F403
 from .toy import *  # noqa: F401,F403
 from .colored_mnist import *  # noqa: F401,F403
 from .celeba import *  # noqa: F401,F403
+from .robustness import *  # noqa: F401,F403
 from .search import *  # noqa: F401,F403

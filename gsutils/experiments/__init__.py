@@ -21,6 +21,7 @@ EXPERIMENTS = {
     "toy": "two moons MLP: decision boundaries with and without SD, ablations, feature responses",
     "colored_mnist": "Colored MNIST (IRM protocol): ERM, SD, IRM, V-REx, grayscale oracle",
     "celeba": "CelebA hair colour with a gender bias: ERM, SD, Group DRO (offline stand-in here)",
+    "robustness": "adversarial robustness: PGD accuracy of ERM and SD, minimal perturbations (CIFAR; Fashion-MNIST stand-in)",
 }
 
 

@@ -11,4 +11,5 @@ from .theory import *  # noqa: F401,F403
 from .toy import *  # noqa: F401,F403
 from .colored_mnist import *  # noqa: F401,F403
 from .celeba import *  # noqa: F401,F403
+from .robustness import *  # noqa: F401,F403
 from .sweep import *  # noqa: F401,F403
