@@ -7,7 +7,10 @@
 #                                     one chapter; with PARAMS the run goes to _build/runs/ so the
 #                                     committed quick-profile notebook in book/ stays as it is
 #   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
-#   make setup | data | assets | lock | clean
+#   make colab                        the Colab editions colab/*.ipynb from book/*.ipynb (commit
+#                                     gsutils first: the editions install the commit they name)
+#   make test-colab                   the Colab simulation of the chapters `make test` leaves out
+#   make setup | data | assets | colab-venv | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -24,8 +27,10 @@ TORCH_INDEX ?=
 CHAPTERS = $(sort $(wildcard chapters/*.md))
 PYTEST_ARGS ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
+COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow chapter setup data assets browser lock clean
+.PHONY: help book site test test-slow test-colab colab colab-venv chapter setup data assets browser lock clean
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -50,6 +55,10 @@ data: setup
 
 assets: .vendor/static/.complete
 
+# Rebuilt only when requirements/colab.txt changes (scripts/colab_venv.py keeps a stamp).
+colab-venv: setup
+	$(PY) scripts/colab_venv.py $(COLAB_VENV)
+
 # Debian's Chromium for the browser test (Playwright never downloads a browser here).
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -70,6 +79,11 @@ book: setup data assets
 site: setup assets
 	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going
 
+# The Colab editions, made from the executed notebooks; they pin gsutils to HEAD, so commit gsutils/
+# and pyproject.toml first (the generator refuses otherwise), then commit colab/.
+colab: setup
+	$(PY) -m gsutils.colab
+
 chapter: setup data
 	@[ -n "$(CH)" ] || { echo "usage: make chapter CH=04_toy_task [PARAMS=\"-p profile paper\"]"; exit 2; }
 	@if [ -z "$(PARAMS)" ]; then \
@@ -81,14 +95,19 @@ chapter: setup data
 	fi
 
 # ---------------------------------------------------------------- tests
-test: setup data assets browser
-	$(PY) -m pytest -m "not browser and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
+# Includes the Colab simulation of Colored MNIST and CelebA (tests/test_colab_run.py).
+test: setup data assets browser colab-venv
+	$(PY) -m pytest -m "not browser and not slow and not colab" tests book $(NBVAL) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory site
 	$(PY) -m pytest -m browser tests $(PYTEST_ARGS)
 
 # End-to-end runs that reproduce headline numbers (minutes each; not part of `make test`).
 test-slow: setup data
 	$(PY) -m pytest -m slow tests $(PYTEST_ARGS)
+
+# The Colab simulation of every other chapter (tests/test_colab_run.py).
+test-colab: setup colab-venv
+	$(PY) -m pytest -m colab tests/test_colab_run.py $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------- maintenance
 lock:

@@ -156,7 +156,7 @@ class Book:
                 continue
             if {"remove-cell", "remove-input", "hide-input", "hide-cell"} & set(tags):
                 cell.metadata["jupyter"] = {"source_hidden": True}
-            cell.outputs = [] if "remove-output" in tags else _outputs(cell.outputs)
+            cell.outputs = [] if "remove-output" in tags else _outputs(cell.outputs, lambda md: myst.convert(md, ctx))
             cells.append(cell)
             figure = _figure_caption(cell)
             if figure:
@@ -173,12 +173,15 @@ class Book:
         return nb
 
 
-def _outputs(outputs: list) -> list:
-    """Outputs as Colab should show them before anything runs: plotly divs that load plotly.js
-    when the page has none; widget views without saved state and closed progress bars dropped."""
+def _outputs(outputs: list, markdown) -> list:
+    """Outputs as Colab should show them before anything runs: Markdown through `markdown`; plotly
+    divs that load plotly.js when the page has none; widget views without saved state and closed
+    progress bars dropped."""
     kept = []
     for out in outputs:
         data = out.get("data", {})
+        if "text/markdown" in data:
+            data["text/markdown"] = markdown(str(data["text/markdown"]))
         if WIDGET_VIEW_MIME in data:
             del data[WIDGET_VIEW_MIME]  # no saved widget state: it would be a broken box
             if not data or TQDM_STUB.search(str(data.get("text/plain", ""))):

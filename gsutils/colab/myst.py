@@ -48,9 +48,11 @@ def leftovers(markdown: str) -> list[str]:
     """MyST roles, directive fences and targets left in `markdown` (outside code)."""
     found = []
     for line in _outside_code(markdown):
-        found += LEFTOVER_ROLE.findall(line) + [m.group(0) for m in LEFTOVER_TARGET.finditer(line)]
         if LEFTOVER_DIRECTIVE.match(line):
             found.append(line.strip())
+            continue
+        text = ROLE_OR_CODE.sub(lambda r: r.group(0) if r.group("role") else "", line)
+        found += LEFTOVER_ROLE.findall(text) + [m.group(0) for m in LEFTOVER_TARGET.finditer(text)]
     return found
 
 
@@ -85,14 +87,14 @@ def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: di
 
 
 def _outside_code(markdown: str):
-    """The lines of `markdown` outside plain fenced code, each with its code spans removed."""
+    """The lines of `markdown` outside plain fenced code."""
     lines, i = markdown.splitlines(), 0
     while i < len(lines):
         m = FENCE.match(lines[i])
         if m and not m.group("info").startswith("{") and m.group("fence")[0] != ":":
             i = _close(lines, i, m.group("fence")) + 1
             continue
-        yield ROLE_OR_CODE.sub(lambda r: r.group(0) if r.group("role") else "", lines[i])
+        yield lines[i]
         i += 1
 
 
