@@ -156,7 +156,8 @@ class Book:
                 continue
             if {"remove-cell", "remove-input", "hide-input", "hide-cell"} & set(tags):
                 cell.metadata["jupyter"] = {"source_hidden": True}
-            cell.outputs = [] if "remove-output" in tags else _outputs(cell.outputs, lambda md: myst.convert(md, ctx))
+            hidden = {"remove-output", "remove-cell"} & set(tags)  # the site shows none of these outputs
+            cell.outputs = [] if hidden else _outputs(cell.outputs, lambda md: myst.convert(md, ctx))
             cells.append(cell)
             figure = _figure_caption(cell)
             if figure:
@@ -180,6 +181,8 @@ def _outputs(outputs: list, markdown) -> list:
     kept = []
     for out in outputs:
         data = out.get("data", {})
+        if out.get("metadata", {}).get("scrapbook"):
+            continue  # a glue record: its value is written into the prose
         if "text/markdown" in data:
             data["text/markdown"] = markdown(str(data["text/markdown"]))
         if WIDGET_VIEW_MIME in data:
