@@ -55,7 +55,7 @@ data: setup
 
 assets: .vendor/static/.complete
 
-# Rebuilt only when requirements/colab.txt changes (scripts/colab_venv.py keeps a stamp).
+# Rebuilt only when requirements/colab.txt or scripts/colab_venv.py changes (the script keeps a stamp).
 colab-venv: setup
 	$(PY) scripts/colab_venv.py $(COLAB_VENV)
 

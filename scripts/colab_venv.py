@@ -57,13 +57,22 @@ def _link_preset(venv_python: Path, links: Path) -> None:
             if source.exists() and not target.exists():
                 target.symlink_to(source)
     (site / "colab-preinstalled.pth").write_text(str(links) + "\n")
+    # Colab's torch comes with its requirements met (e.g. setuptools>=77 for torch 2.14), and the
+    # install cell must not be the one to upgrade them: give the venv .venv's versions of those.
+    check = subprocess.run([str(venv_python), "-m", "pip", "check"], capture_output=True, text=True).stdout
+    unmet = {_name(m.group(1)) for m in re.finditer(r"^\S+ [\w.+]+ has requirement (\S+?)[<>=!~;, ]", check, re.M)}
+    unmet -= {_name(line) for line in REQUIREMENTS.read_text().splitlines() if line and line[0] != "#"}
+    if unmet:
+        subprocess.run([str(venv_python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                        *(f"{n}=={metadata.version(n)}" for n in sorted(unmet))], check=True)
 
 
 def build(path: Path) -> Path:
-    """Create (or reuse) the venv at `path`; return its python."""
+    """Create the venv at `path` (reused while requirements/colab.txt and this script are as they
+    were); return its python."""
     python = path / "bin" / "python"
-    stamp = path / ".installed"
-    if stamp.exists() and stamp.read_text() == REQUIREMENTS.read_text():
+    stamp, recipe = path / ".installed", REQUIREMENTS.read_text() + Path(__file__).read_text()
+    if stamp.exists() and stamp.read_text() == recipe:
         return python
     venv.create(path, with_pip=True, clear=True)
     subprocess.run([str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "-r",
@@ -72,7 +81,7 @@ def build(path: Path) -> Path:
     check = "import torch, torchvision, numpy, ipywidgets; print(torch.__version__, numpy.__version__, ipywidgets.__version__)"
     print("colab venv:", subprocess.run([str(python), "-c", check], capture_output=True, text=True,
                                         check=True).stdout.strip())
-    stamp.write_text(REQUIREMENTS.read_text())
+    stamp.write_text(recipe)
     return python
 
 

@@ -102,6 +102,7 @@ def test_edition_runs_on_a_fresh_colab_runtime(stem, colab_python, tmp_path):
     subprocess.run([str(colab_python), "-m", "pip", "uninstall", "-q", "-y", "gsutils"], capture_output=True)
     before = _versions(colab_python)
     nb = run_edition(stem, colab_python, tmp_path)
+    nbformat.write(nb, tmp_path / f"{stem}.ipynb")  # kept for inspection, with each cell's timings
     after = _versions(colab_python)
     pin = nb.metadata["gsbook"]["gsutils_commit"]
     direct = subprocess.run([str(colab_python), "-c", "from importlib import metadata; "
