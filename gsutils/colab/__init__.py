@@ -104,8 +104,9 @@ class Book:
             counters: dict[str, int] = {}
             for cell in nb.cells:
                 if cell.cell_type == "markdown":
-                    self.titles.setdefault(stem, next((line.lstrip("#").strip() for line in cell.source.splitlines()
-                                                       if line.startswith("# ")), None))
+                    title = next((h[2:].strip() for h in cell.source.splitlines() if h.startswith("# ")), None)
+                    if title and stem not in self.titles:
+                        self.titles[stem] = title
                     myst.collect_labels(cell.source, stem, counters, self.labels)
                 elif _figure_caption(cell):
                     counters["figure"] = counters.get("figure", 0) + 1
