@@ -70,6 +70,7 @@ def _link_preset(venv_python: Path, links: Path) -> None:
 def build(path: Path) -> Path:
     """Create the venv at `path` (reused while requirements/colab.txt and this script are as they
     were); return its python."""
+    path = Path(path).resolve()  # the .pth file needs an absolute folder
     python = path / "bin" / "python"
     stamp, recipe = path / ".installed", REQUIREMENTS.read_text() + Path(__file__).read_text()
     if stamp.exists() and stamp.read_text() == recipe:
