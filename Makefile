@@ -8,7 +8,10 @@
 #                                     committed quick-profile notebook in book/ stays as it is
 #   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
 #   make lighthouse                   Lighthouse 12 (npm) on every chapter page of the built site
-#   make setup | data | fashion-mnist | assets | lock | clean
+#   make colab                        the Colab editions colab/*.ipynb from book/*.ipynb (commit
+#                                     gsutils first: the editions install the commit they name)
+#   make test-colab                   the Colab simulation of the chapters `make test` leaves out
+#   make setup | data | fashion-mnist | assets | colab-venv | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -25,8 +28,10 @@ TORCH_INDEX ?=
 CHAPTERS = $(sort $(wildcard chapters/*.md))
 PYTEST_ARGS ?=
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
+COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow chapter setup data fashion-mnist assets browser lock clean lighthouse
+.PHONY: help book site test test-slow test-colab colab colab-venv chapter setup data fashion-mnist assets browser lock clean lighthouse
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -58,6 +63,10 @@ fashion-mnist:
 
 assets: .vendor/static/.complete
 
+# Rebuilt only when requirements/colab.txt or scripts/colab_venv.py changes (the script keeps a stamp).
+colab-venv: setup
+	$(PY) scripts/colab_venv.py $(COLAB_VENV)
+
 # Debian's Chromium for the browser test (Playwright never downloads a browser here).
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -78,6 +87,11 @@ book: setup data assets
 site: setup assets
 	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going
 
+# The Colab editions, made from the executed notebooks; they pin gsutils to HEAD, so commit gsutils/
+# and pyproject.toml first (the generator refuses otherwise), then commit colab/.
+colab: setup
+	$(PY) -m gsutils.colab
+
 chapter: setup data
 	@[ -n "$(CH)" ] || { echo "usage: make chapter CH=04_toy_task [PARAMS=\"-p profile paper\"]"; exit 2; }
 	@if [ -z "$(PARAMS)" ]; then \
@@ -89,8 +103,9 @@ chapter: setup data
 	fi
 
 # ---------------------------------------------------------------- tests
-test: setup data assets browser
-	$(PY) -m pytest -m "not browser and not site and not slow" tests book $(NBVAL) $(PYTEST_ARGS)
+# Includes the Colab simulation of Colored MNIST and CelebA (tests/test_colab_run.py).
+test: setup data assets browser colab-venv
+	$(PY) -m pytest -m "not browser and not site and not slow and not colab" tests book $(NBVAL) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory site
 	$(PY) -m pytest -m "site or browser" tests $(PYTEST_ARGS)
 
@@ -101,6 +116,10 @@ test-slow: setup data
 # Desktop and mobile performance of every chapter page, served gzipped (README's table).
 lighthouse: browser
 	$(PY) benchmarks/lighthouse.py
+
+# The Colab simulation of every other chapter (tests/test_colab_run.py).
+test-colab: setup colab-venv
+	$(PY) -m pytest -m colab tests/test_colab_run.py $(PYTEST_ARGS)
 
 # ---------------------------------------------------------------- maintenance
 lock:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
@@ -92,22 +93,87 @@ def save(path, experiment: str, profile: str, config: dict, metrics: dict, prov:
     return atomic_write_text(path, text + "\n")
 
 
-def committed(name: str) -> Path | None:
-    """A results file committed under ``results/``: from the checkout when there is one, else
-    (gsutils installed from git, as in Colab) downloaded once from the repository into
-    ``$GSUTILS_CACHE`` (default ``~/.cache/gsutils``); None when neither is possible."""
-    local = REPO_ROOT / "results" / name
-    if local.exists():
-        return local
-    cache = Path(os.environ.get("GSUTILS_CACHE", Path.home() / ".cache" / "gsutils")) / "results" / name
-    if not cache.exists():
+class Unavailable:
+    """What ``committed`` returns when no copy of a results file was found: false in a test, and
+    its text says where it looked and why each place failed."""
+
+    def __init__(self, name: str, tried: list[tuple[str, str]]):
+        self.name, self.tried = name, tried
+
+    def __bool__(self) -> bool:
+        return False
+
+    def exists(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return (f"results file {self.name} is not available; tried "
+                + "; ".join(f"{place}: {why}" for place, why in self.tried))
+
+    def __repr__(self) -> str:
+        return f"Unavailable({str(self)!r})"
+
+
+DOWNLOAD_TIMEOUT_S = 5
+_FAILED_DOWNLOADS: dict[str, str] = {}  # url -> reason; a failure is not retried in this session
+
+
+def installed_ref() -> str:
+    """The commit gsutils was installed from (pip's direct_url.json of a git install), else 'main'."""
+    from importlib import metadata
+
+    try:
+        info = json.loads(metadata.distribution("gsutils").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return "main"
+    return info.get("vcs_info", {}).get("commit_id") or "main"
+
+
+def _download(name: str) -> tuple[Path | None, str]:
+    """The repository's copy of results/<name> at the installed commit, cached in $GSUTILS_CACHE
+    (default ~/.cache/gsutils); (None, reason) when it cannot be had."""
+    ref = installed_ref()
+    url = f"{REPO_URL}/raw/{ref}/results/{name}"
+    cache = Path(os.environ.get("GSUTILS_CACHE", Path.home() / ".cache" / "gsutils")) / "results" / ref / name
+    if cache.exists():
+        return cache, ""
+    if url not in _FAILED_DOWNLOADS:
         try:
-            with urllib.request.urlopen(f"{REPO_URL}/raw/main/results/{name}", timeout=20) as response:
-                text = response.read().decode()
-        except OSError:  # offline, or the file is not in the repository
-            return None
-        atomic_write_text(cache, text)
-    return cache
+            with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+                atomic_write_text(cache, response.read().decode())
+            return cache, ""
+        except urllib.error.HTTPError as err:
+            _FAILED_DOWNLOADS[url] = f"HTTP {err.code} {err.reason}"
+        except (OSError, ValueError) as err:  # offline, DNS, timeout
+            _FAILED_DOWNLOADS[url] = f"{type(err).__name__}: {getattr(err, 'reason', err)}"
+    return None, f"{url}: {_FAILED_DOWNLOADS[url]}"
+
+
+def committed(name: str) -> Path | Unavailable:
+    """A results file, from the first place that has it: ``./results`` (where the chapters tell you
+    to write your own runs), ``$GSUTILS_RESULTS``, the checkout's ``results/``, else a download
+    from the repository (gsutils installed from git, as in Colab). When none has it, a false
+    ``Unavailable`` whose text says what was tried and why each failed."""
+    tried = []
+    here = Path.cwd() / "results" / name
+    if here.exists():
+        return here
+    tried.append(("./results", f"no {here}"))
+    env = os.environ.get("GSUTILS_RESULTS")
+    if env and (Path(env) / name).exists():
+        return Path(env) / name
+    tried.append(("$GSUTILS_RESULTS", f"no {Path(env) / name}" if env else "not set"))
+    if (REPO_ROOT / "pyproject.toml").exists():
+        if (REPO_ROOT / "results" / name).exists():
+            return REPO_ROOT / "results" / name
+        tried.append(("the checkout", f"no {REPO_ROOT / 'results' / name}"))
+    else:
+        tried.append(("the checkout", "none (gsutils is installed as a package)"))
+    path, why = _download(name)
+    if path is not None:
+        return path
+    tried.append(("the repository", why))
+    return Unavailable(name, tried)
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:

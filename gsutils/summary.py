@@ -82,3 +82,13 @@ def headline_rows(results_dir: str | Path | None = None) -> list[dict]:
                          for row in make_rows(record)]
                 break
     return rows
+
+
+def missing_note() -> str:
+    """A Markdown line for each experiment that has no committed results file, saying why."""
+    notes = []
+    for experiment in ROWS:
+        found = [results.committed(f"{experiment}-{profile}.json") for profile in ("paper", "quick")]
+        if not any(found):
+            notes.append(f"- No row for {experiment}: {found[0]}.")
+    return "\n\n" + "\n".join(notes) + "\n" if notes else ""

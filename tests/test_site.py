@@ -4,8 +4,8 @@ Every page of ``_build/html`` is served from 127.0.0.1 and loaded in Debian's Ch
 Playwright; any request to another host is aborted and fails the test. A page fails on a JavaScript
 error, a request that had to leave the machine (or a local file that is missing), a plotly figure
 that was not drawn, a figure slider that does not change the figure, math that MathJax did not
-typeset, an unresolved citation, or (chapters) a Colab link other than the chapter's notebook on
-branch main. Build the site first (``make site``); without ``_build/html`` the test is skipped.
+typeset, an unresolved citation, or (chapters) a Colab link other than the chapter's Colab edition
+(colab/NN_name.ipynb) on branch main. Build the site first (``make site``); without ``_build/html`` the test is skipped.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def colab_url(page: str) -> str | None:
     if not (ROOT / "chapters" / f"{Path(stem).name}.md").exists():
         return None
     owner_repo = urlparse(gsutils.REPO_URL).path.strip("/")
-    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/{stem}.ipynb"
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/colab/{Path(stem).name}.ipynb"
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

@@ -36,25 +36,3 @@ def test_theory_rows_show_the_sd_spread(tmp_path):
     write(tmp_path, "theory", "paper", {"fixed_points": points})
     rows = headline_rows(tmp_path)
     assert [r["ours"] for r in rows] == ["1.640", "0.915", "1.708 (spread 0.0e+00)"]
-
-
-def test_committed_results_come_from_the_checkout_else_a_cached_download(tmp_path, monkeypatch):
-    import io
-
-    assert results.committed("colored_mnist-paper.json") == results.REPO_ROOT / "results" / "colored_mnist-paper.json"
-    monkeypatch.setattr(results, "REPO_ROOT", tmp_path / "site-packages")  # no checkout, as in Colab
-    monkeypatch.setenv("GSUTILS_CACHE", str(tmp_path / "cache"))
-    asked = []
-
-    def fake_urlopen(url, timeout):
-        asked.append(url)
-        if url.endswith("absent.json"):
-            raise OSError("404")
-        return io.BytesIO(b'{"downloaded": true}')
-
-    monkeypatch.setattr(results.urllib.request, "urlopen", fake_urlopen)
-    path = results.committed("toy-paper.json")
-    assert path == tmp_path / "cache" / "results" / "toy-paper.json" and path.read_text() == '{"downloaded": true}'
-    assert asked == [f"{results.REPO_URL}/raw/main/results/toy-paper.json"]
-    assert results.committed("toy-paper.json") == path and len(asked) == 1  # cached: asked once
-    assert results.committed("absent.json") is None

