@@ -42,7 +42,7 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --disable-pip-version-check -q -c $(LOCK) $(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
 	$(PIP) install --disable-pip-version-check -q -r $(LOCK)
-	$(PIP) install --disable-pip-version-check -q -c $(LOCK) -e .
+	$(PIP) install --disable-pip-version-check -q -c $(LOCK) -e ".[robustness,sweep]"
 	touch $@
 
 setup: $(VENV)/.installed

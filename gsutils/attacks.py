@@ -17,6 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from .runtime import require
+
 
 def _batches(n: int, batch_size: int):
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
@@ -33,7 +35,7 @@ def robust_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: flo
                     step_size: float, random_start: bool = True, seed: int = 0,
                     batch_size: int = 500) -> float:
     """Accuracy (%) under foolbox's L-inf PGD with radius `eps`, `steps` steps of `step_size`."""
-    import foolbox as fb
+    fb = require("foolbox", "robustness")
 
     model.eval()
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))

@@ -21,6 +21,17 @@ def check_choice(what: str, value, accepted) -> None:
         raise InputError(f"unknown {what} {value!r}; accepted: {', '.join(map(str, accepted))}")
 
 
+def require(module: str, extra: str):
+    """Import an optional dependency, or say which gsutils extra brings it (e.g. gsutils[sweep])."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise InputError(f"{module!r} is not installed; install it with: "
+                         f"pip install 'gsutils[{extra}]' (or pip install {module})") from None
+
+
 def resolve_device(device: str = "auto") -> torch.device:
     """The one place a device is chosen: 'auto' picks CUDA when present, else the CPU."""
     check_choice("device", device, DEVICES)

@@ -22,7 +22,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import configs, experiments, results
-from .runtime import DEVICES, InputError, check_choice, resolve_device
+from .runtime import DEVICES, InputError, check_choice, require, resolve_device
 
 ADAPTERS = {"colored_mnist": "sweep_batched", "celeba": "sweep_celeba"}
 MAX_MODELS_PER_JOB = 512  # trials x restarts in one batched training (GPU memory)
@@ -39,7 +39,7 @@ def check_address(address: str, timeout: float = 2.0) -> None:
     host, sep, port = address.removeprefix("ray://").rpartition(":")
     if not sep or not host or not port.isdigit():
         raise InputError(f"bad Ray address {address!r}; accepted: HOST:PORT or ray://HOST:PORT")
-    from ray._raylet import GcsClient  # Ray's own client: one request, no retries
+    GcsClient = require("ray._raylet", "sweep").GcsClient  # Ray's own client: one request, no retries
 
     try:
         socket.create_connection((host, int(port)), timeout=timeout).close()
@@ -141,7 +141,7 @@ def sweep(experiment: str, profile: str = "quick", trials=4, device: str = "auto
         check_address(address)
     else:
         device = resolve_device(device).type
-    import ray
+    ray = require("ray", "sweep")
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     start, done, metrics = time.perf_counter(), set(), {}
