@@ -14,6 +14,7 @@ import numbers
 import os
 import sys
 from dataclasses import dataclass
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,11 @@ def _figure_html(fig_dict: dict) -> str:
 
     payload = json.dumps(fig_dict, sort_keys=True, default=str)
     div_id = "gs-" + hashlib.sha1(payload.encode()).hexdigest()[:12]  # stable across re-runs
-    return pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, div_id=div_id,
+    html = pio.to_html(fig_dict, include_plotlyjs=False, full_html=False, div_id=div_id,
                        config={"displaylogo": False, "responsive": True}, validate=False,
                        auto_play=False)  # frames belong to sliders; never play them on load
+    alt = ((fig_dict.get("layout") or {}).get("meta") or {}).get("alt")  # gsutils.plots' text alternative
+    return f'<div role="img" aria-label="{html_escape(alt)}">{html}</div>' if alt else html
 
 
 def use_book_renderer() -> None:
