@@ -33,7 +33,8 @@ def _theory(record: dict) -> list[dict]:
     if sd:
         spread = max(p["z2"] for p in sd) - min(p["z2"] for p in sd)
         rows.append({"quantity": f"z2* with SD, over s1 = {sd[0]['s1']:g} to {sd[-1]['s1']:g}",
-                     "ours": f"{sd[0]['z2']:.3f} " + (f"(spread {spread:.1e})" if spread else "(identical for every s1)"),
+                     "ours": f"{sd[0]['z2']:.3f} "
+                     + (f"(spread {spread:.1e})" if spread else "(identical for every s1)"),
                      "paper": f"{configs.THEORY_SD_FIXED_POINT[1]:.3f} for every s1"})
     return rows
 
@@ -59,7 +60,8 @@ CELEBA_LABELS = {"GroupDRO": "Group DRO"}
 def _celeba(record: dict) -> list[dict]:
     methods = record["metrics"]["methods"]
     standin = record["metrics"].get("data") == "standin"
-    return [{"quantity": f"{CELEBA_LABELS.get(name, name)} worst-group test accuracy (%)" + (" (stand-in data)" if standin else ""),
+    return [{"quantity": f"{CELEBA_LABELS.get(name, name)} worst-group test accuracy (%)"
+                         + (" (stand-in data)" if standin else ""),
              "ours": _pm(methods[name]["worst_acc_mean"], methods[name]["worst_acc_std"]),
              "paper": _pm(*configs.CELEBA_PAPER[name]["worst"]) + " (CelebA)"}
             for name in configs.CELEBA_PAPER if name in methods]

@@ -107,7 +107,8 @@ def colored_mnist_curves_figure(sources: dict, warmups: dict | None = None, heig
             for split, dash in (("test_acc", "solid"), ("train_acc", "dot")):
                 fig.add_trace(go.Scatter(x=curve["step"], y=sig(curve[split]), mode="lines", visible=s == 0,
                                          name=method, legendgroup=method, showlegend=split == "test_acc",
-                                         hovertemplate=f"{method} {split[:-4]}: %{{y:.1f}}% at step %{{x}}<extra></extra>",
+                                         hovertemplate=f"{method} {split[:-4]}: %{{y:.1f}}% at step "
+                                                       "%{x}<extra></extra>",
                                          line=dict(color=color, dash=dash)))
                 owner.append(s)
             step = (warmups or {}).get(label, {}).get(method)

@@ -49,14 +49,13 @@ def text_px(text: str, size: int = 12) -> int:
 
 
 def legend_rows(names, width: int = PHONE_WIDTH, size: int = 12) -> int:
-    """How many rows a horizontal legend of `names` needs on a phone."""
-    rows, used = 1, 0
-    for name in names:
-        item = 40 + text_px(name, size)  # line sample + gap + text
-        if used and used + item > width:
-            rows, used = rows + 1, 0
-        used += item
-    return rows
+    """How many rows a horizontal legend of `names` needs on a phone: one if all fit, else plotly
+    lines the entries up in columns as wide as the widest."""
+    items = [40 + text_px(name, size) for name in names]  # line sample + gap + text
+    if sum(items) <= width:
+        return 1
+    per_row = max(1, width // max(items))
+    return -(-len(items) // per_row)
 
 
 def book_layout(fig, height: int | None, alt: str, top: int = 0, bottom: int = 45, left: int = 50,

@@ -108,7 +108,8 @@ def _toy_demo_figure(prob, axis, x, y, iterations, z, loss, z_range, loss_range,
     the static figure's frames rely on this order.
     """
     plot_px = sum(DEMO_ROWS_PX) + 2 * DEMO_GAP_PX
-    z_title = "feature responses " + ", ".join(f'<span style="color:{c}">|z{s}|</span>' for c, s in zip(TOY_Z_COLORS, "₁₂"))
+    z_title = "feature responses " + ", ".join(f'<span style="color:{c}">|z{s}|</span>'
+                                               for c, s in zip(TOY_Z_COLORS, "₁₂"))  # the curves' colours
     fig = make_subplots(rows=3, cols=1, row_heights=list(DEMO_ROWS_PX), vertical_spacing=DEMO_GAP_PX / plot_px,
                         subplot_titles=["decision boundary: P(y = +1), %", z_title, "training loss (logistic)"])
     ax = _f32(axis)
@@ -226,7 +227,7 @@ def toy_demo_figure(study: dict, start: tuple[int, int] | None = None) -> go.Fig
               for t, y in (("Separability (gap Δ)", rows[0]), ("Regularization", rows[1]))]
     fig.update_layout(sliders=sliders, updatemenus=menus)
     fig.layout.annotations = tuple(fig.layout.annotations) + tuple(go.layout.Annotation(a) for a in labels)
-    fig.layout.meta = dict(alt=fig.layout.meta["alt"] + f" Controls: buttons for the separability ({', '.join(f'{v:g}' for v in seps)}), "
-                           f"a menu for the regulariser ({', '.join(regs)}), and a slider over the iterations "
-                           f"0 to {int(its[-1])}.")
+    fig.layout.meta = dict(alt=fig.layout.meta["alt"] + " Controls: buttons for the separability ("
+                           + ", ".join(f"{v:g}" for v in seps) + f"), a menu for the regulariser ({', '.join(regs)}), "
+                           f"and a slider over the iterations 0 to {int(its[-1])}.")
     return fig
