@@ -118,3 +118,12 @@ def test_control_rows_fit_a_phone():
             assert width <= PHONE_WIDTH, f"a row of buttons {width} px wide: {[b.label for b in menu.buttons]}"
     text = figures[1].data[1].text  # entropies that round to zero keep their digits
     assert text[0][0] == "0.0004" and np.isfinite(float(text[0][0]))
+
+
+def test_numbers_that_round_to_zero_keep_their_digits():
+    from gsutils.plots import fixed
+    from gsutils.plots.core import legend_rows
+
+    assert [fixed(0.141), fixed(0.00041), fixed(-0.00041), fixed(0.0), fixed(0.0039, 2)] == \
+        ["0.141", "0.00041", "-0.00041", "0.000", "0.0039"]
+    assert legend_rows(["ERM", "SD"]) == 1 and legend_rows(["a" * 40] * 3) == 3

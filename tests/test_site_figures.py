@@ -132,7 +132,8 @@ JS_CONTROLS = """(id) => {
     const box = (el) => { const b = el.getBoundingClientRect(); return {x: b.x, y: b.y, w: b.width, h: b.height,
                                                                        text: el.textContent}; };
     return {buttons: [...gd.querySelectorAll('g.updatemenu-button')].map(box),
-            dropdowns: [...gd.querySelectorAll('g.updatemenu-header-group')].map(box),
+            dropdowns: [...gd.querySelectorAll('g.updatemenu-header-group')]  // a row of buttons is one too
+                .filter(g => !g.querySelector('g.updatemenu-button')).map(box),
             rails: [...gd.querySelectorAll('.slider-group .slider-rail-rect')].map(box)};
 }"""
 

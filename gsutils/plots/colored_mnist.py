@@ -64,8 +64,8 @@ def colored_mnist_quadrants_figure(sources: dict, row_height: int = 120) -> go.F
     sources: {label: {method: {quadrant: {"acc", "entropy"}}}}; every source must list the same methods.
     """
     methods = list(next(iter(sources.values())))
-    plot_px = len(methods) * row_height + (len(methods) - 1) * 34
-    fig = make_subplots(rows=len(methods), cols=2, vertical_spacing=34 / plot_px, horizontal_spacing=0.14,
+    plot_px = len(methods) * row_height + (len(methods) - 1) * 42  # tick labels, then the next titles
+    fig = make_subplots(rows=len(methods), cols=2, vertical_spacing=42 / plot_px, horizontal_spacing=0.14,
                         subplot_titles=[f"{m}: {what}" for m in methods for what in ("accuracy %", "entropy")])
     n_per_source = 2 * len(methods)
     panels = (("acc", (0, 100), "{:.1f}", "RdBu"), ("entropy", (0, 0.69), "{}", "YlGn_r"))

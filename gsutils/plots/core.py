@@ -10,7 +10,7 @@ import numpy as np
 # top, below the toolbar (modebar), so nothing overprints at any width.
 PHONE_WIDTH = 350
 MODEBAR_PX = 30  # the toolbar's strip at the top right
-LEGEND_ROW_PX = 21
+LEGEND_ROW_PX, LEGEND_PAD_PX = 19, 14  # plotly's legend box: 19 px a row plus 10 px, and a gap
 TITLE_PX = 24  # one line of subplot titles
 MODEBAR = dict(orientation="h", remove=["select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d"])
 
@@ -66,7 +66,7 @@ def book_layout(fig, height: int | None, alt: str, top: int = 0, bottom: int = 4
     written by gsutils.book as the aria-label of the figure's div). With `plot_px`, the height is
     that of the plot area plus the margins."""
     names = list(dict.fromkeys(t.name for t in fig.data if t.name and _in_legend(t))) if legend else []
-    legend_px = LEGEND_ROW_PX * legend_rows(names) if names else 0
+    legend_px = LEGEND_ROW_PX * legend_rows(names) + LEGEND_PAD_PX if names else 0
     margin_top = MODEBAR_PX + legend_px + top + (TITLE_PX if titles else 6)
     height = plot_px + margin_top + bottom if plot_px is not None else height
     fig.update_layout(
