@@ -8,7 +8,7 @@ import numpy as np
 # Plotly cannot reflow subplots, so every figure is laid out for the narrowest page: a 390 px phone
 # leaves PHONE_WIDTH px for the figure. Controls, legend and titles get fixed pixel strips at the
 # top, below the toolbar (modebar), so nothing overprints at any width.
-PHONE_WIDTH = 350
+PHONE_WIDTH = 358
 MODEBAR_PX = 30  # the toolbar's strip at the top right
 LEGEND_ROW_PX, LEGEND_PAD_PX = 19, 14  # plotly's legend box: 19 px a row plus 10 px, and a gap
 TITLE_PX = 24  # one line of subplot titles
@@ -49,8 +49,8 @@ def text_px(text: str, size: int = 12) -> int:
 
 
 def legend_rows(names, width: int = PHONE_WIDTH, size: int = 12) -> int:
-    """How many rows a horizontal legend of `names` needs on a phone: one if all fit, else plotly
-    lines the entries up in columns as wide as the widest."""
+    """How many rows a horizontal legend of `names` needs in `width` px (on a phone, the plot area:
+    plotly wraps the legend there): one if all fit, else at most columns as wide as the widest."""
     items = [40 + text_px(name, size) for name in names]  # line sample + gap + text
     if sum(items) <= width:
         return 1
@@ -66,7 +66,8 @@ def book_layout(fig, height: int | None, alt: str, top: int = 0, bottom: int = 4
     written by gsutils.book as the aria-label of the figure's div). With `plot_px`, the height is
     that of the plot area plus the margins."""
     names = list(dict.fromkeys(t.name for t in fig.data if t.name and _in_legend(t))) if legend else []
-    legend_px = LEGEND_ROW_PX * legend_rows(names) + LEGEND_PAD_PX if names else 0
+    rows = legend_rows(names, PHONE_WIDTH - left - right)
+    legend_px = LEGEND_ROW_PX * rows + LEGEND_PAD_PX if names else 0
     margin_top = MODEBAR_PX + legend_px + top + (TITLE_PX if titles else 6)
     height = plot_px + margin_top + bottom if plot_px is not None else height
     fig.update_layout(
