@@ -33,14 +33,15 @@ def _theory(record: dict) -> list[dict]:
     if sd:
         spread = max(p["z2"] for p in sd) - min(p["z2"] for p in sd)
         rows.append({"quantity": f"z2* with SD, over s1 = {sd[0]['s1']:g} to {sd[-1]['s1']:g}",
-                     "ours": f"{sd[0]['z2']:.3f} (spread {spread:.1e})",
+                     "ours": f"{sd[0]['z2']:.3f} "
+                     + (f"(spread {spread:.1e})" if spread else "(identical for every s1)"),
                      "paper": f"{configs.THEORY_SD_FIXED_POINT[1]:.3f} for every s1 (derived)"})
     return rows
 
 
 def _toy(record: dict) -> list[dict]:
     paper = {"separable": "almost straight", "separable_sd": "curved, larger margin"}
-    return [{"quantity": f"boundary spread, {run['setting']} ({run['method']})",
+    return [{"quantity": f"boundary spread, {run.get('label', run['setting'])} ({run['method']})",
              "ours": f"{run['boundary_spread']:.3f}", "paper": paper.get(run["setting"], "almost straight")}
             for run in record["metrics"]["runs"] if run["setting"] in ("separable", "separable_sd")]
 
@@ -53,16 +54,22 @@ def _colored_mnist(record: dict) -> list[dict]:
             for name in ("ERM", "SD", "IRM") if name in methods]
 
 
+CELEBA_LABELS = {"GroupDRO": "Group DRO"}
+
+
 def _celeba(record: dict) -> list[dict]:
     methods = record["metrics"]["methods"]
     standin = record["metrics"].get("data") == "standin"
-    return [{"quantity": f"{name} worst-group test accuracy (%)" + (" (stand-in data)" if standin else ""),
+    return [{"quantity": f"{CELEBA_LABELS.get(name, name)} worst-group test accuracy (%)"
+                         + (" (stand-in data)" if standin else ""),
              "ours": _pm(methods[name]["worst_acc_mean"], methods[name]["worst_acc_std"]),
              "paper": _pm(*configs.CELEBA_PAPER[name]["worst"]) + " (CelebA)"}
             for name in configs.CELEBA_PAPER if name in methods]
 
 
 ROWS = {"theory": _theory, "toy": _toy, "colored_mnist": _colored_mnist, "celeba": _celeba}
+EXPERIMENT_LABELS = {"theory": "two-feature theory", "toy": "toy task (two moons)",
+                     "colored_mnist": "Colored MNIST", "celeba": "CelebA"}  # what the table prints
 
 
 def headline_rows(results_dir: str | Path | None = None) -> list[dict]:
@@ -78,7 +85,7 @@ def headline_rows(results_dir: str | Path | None = None) -> list[dict]:
             path = results.committed(name) if results_dir is None else Path(results_dir) / name
             if path is not None and path.exists():
                 record = results.load(path)
-                rows += [{"experiment": experiment, **row, "run": _run_label(record)}
+                rows += [{"experiment": EXPERIMENT_LABELS[experiment], **row, "run": _run_label(record)}
                          for row in make_rows(record)]
                 break
     return rows

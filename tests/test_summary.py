@@ -35,4 +35,5 @@ def test_theory_rows_show_the_sd_spread(tmp_path):
     points += [{"regularizer": "sd", "s1": s, "s2": 2.0, "z1": 6.37, "z2": 1.7076} for s in (2.0, 8.0)]
     write(tmp_path, "theory", "paper", {"fixed_points": points})
     rows = headline_rows(tmp_path)
-    assert [r["ours"] for r in rows] == ["1.640", "0.915", "1.708 (spread 0.0e+00)"]
+    assert [r["ours"] for r in rows] == ["1.640", "0.915", "1.708 (identical for every s1)"]
+    assert {r["experiment"] for r in rows} == {"two-feature theory"}

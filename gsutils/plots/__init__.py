@@ -6,7 +6,7 @@ byte-stable. Sections are marked ``# --- <topic>``.
 One module per experiment over a shared core; every public name is re-exported here.
 """
 
-from .core import markdown_table  # noqa: F401
+from .core import fixed, markdown_table  # noqa: F401
 from .theory import *  # noqa: F401,F403
 from .toy import *  # noqa: F401,F403
 from .colored_mnist import *  # noqa: F401,F403

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .core import sig
+from .core import book_layout, px_to_paper, sig
 
 __all__ = ['CELEBA_COLORS', 'celeba_group_figure', 'celeba_curves_figure', 'celeba_examples_figure',
            'celeba_recipe_table']
@@ -15,29 +15,35 @@ CELEBA_COLORS = {"ERM": "#d62728", "SD": "#1f77b4", "GroupDRO": "#2ca02c", "ERM_
                  "SD_plain": "#9ecae1"}
 
 
-def celeba_group_figure(methods: dict, group_names, labels: dict | None = None, title: str = "",
-                        height: int = 380) -> go.Figure:
+def _two_lines(group: str) -> str:
+    """ "non-blond female" -> "non-blond<br>female": tick labels that fit a phone."""
+    return group.replace(" ", "<br>", 1)
+
+
+def celeba_group_figure(methods: dict, group_names, labels: dict | None = None, height: int = 400) -> go.Figure:
     """Test accuracy of each group (x) per method (bars; error bars = std over seeds).
 
     methods: {name: {"group_acc": {group: mean}, "group_acc_std": {group: std}}}; labels: {name: legend}.
     """
     fig = go.Figure()
     for name, m in methods.items():
-        fig.add_trace(go.Bar(x=list(group_names), y=sig([m["group_acc"][g] for g in group_names]),
+        fig.add_trace(go.Bar(x=[_two_lines(g) for g in group_names], y=sig([m["group_acc"][g] for g in group_names]),
                              name=(labels or {}).get(name, name),
                              marker_color=CELEBA_COLORS.get(name, "#7f7f7f"),
                              error_y=dict(type="data",
                                           array=sig([m["group_acc_std"][g] for g in group_names]))))
-    fig.update_layout(template="plotly_white", barmode="group", height=height, yaxis_range=[0, 100],
-                      yaxis_title="test accuracy (%)", title=title or None,
-                      legend=dict(orientation="h", y=-0.15),
-                      margin=dict(l=50, r=20, t=50 if title else 20, b=40))
+    names = [(labels or {}).get(n, n) for n in methods]
+    alt = ("Grouped bar chart of test accuracy in percent for each of the four groups ("
+           + ", ".join(group_names) + "), one bar per method (" + ", ".join(names)
+           + "), error bars one standard deviation over seeds.")
+    book_layout(fig, height, alt, bottom=55)
+    fig.update_layout(barmode="group", yaxis_range=[0, 100], yaxis_title="test accuracy (%)")
     return fig
 
 
 def celeba_curves_figure(methods: dict, group_names, labels: dict | None = None,
-                         height: int = 400) -> go.Figure:
-    """Test accuracy over epochs (mean over seeds) per method; buttons pick the worst group (the
+                         height: int = 420) -> go.Figure:
+    """Test accuracy over epochs (mean over seeds) per method; a menu picks the worst group (the
     mean of each seed's worst group) or one group.
 
     methods: {name: {"curves": {"epoch", "group_acc", "worst_acc"}}}.
@@ -52,27 +58,38 @@ def celeba_curves_figure(methods: dict, group_names, labels: dict | None = None,
     ys = {"worst group": [sig(m["curves"]["worst_acc"]) for m in methods.values()]}
     for k, g in enumerate(group_names):
         ys[g] = [sig([row[k] for row in m["curves"]["group_acc"]]) for m in methods.values()]
-    buttons = [dict(label=v, method="restyle", args=[{"y": ys[v]}]) for v in views]
-    fig.update_layout(template="plotly_white", height=height, xaxis_title="epoch",
-                      yaxis_title="test accuracy (%)", yaxis_range=[0, 100],
-                      legend=dict(orientation="h", y=-0.2), margin=dict(l=50, r=20, t=60, b=40),
-                      updatemenus=[dict(type="buttons", direction="right", buttons=buttons, x=0, y=1.15,
-                                        xanchor="left", showactive=True)])
+    names = [(labels or {}).get(n, n) for n in methods]
+    alt = ("Line chart of test accuracy in percent against the epoch, mean over seeds, one line per method ("
+           + ", ".join(names) + "); a menu shows the worst group or one of the groups ("
+           + ", ".join(group_names) + ").")
+    top = book_layout(fig, height, alt, top=34)
+    fig.update_layout(xaxis_title="epoch", yaxis_title="test accuracy (%)", yaxis_range=[0, 100],
+                      updatemenus=[dict(type="dropdown", direction="down", x=0.0, xanchor="left",
+                                        y=px_to_paper(fig, top), yanchor="top", showactive=True, active=0,
+                                        pad=dict(l=0, r=0, t=0, b=0),
+                                        buttons=[dict(label=v, method="restyle", args=[{"y": ys[v]}])
+                                                 for v in views])])
     return fig
 
 
-def celeba_examples_figure(images, titles, height: int = 200) -> go.Figure:
-    """A row of grayscale images (n, H, W) in [0, 1], one title each (the stand-in's groups)."""
+def celeba_examples_figure(images, titles, cols: int = 4, row_height: int = 95) -> go.Figure:
+    """Grayscale images (n, H, W) in [0, 1], `cols` per row, one title each (the stand-in's groups)."""
     images = np.asarray(images, float)
-    fig = make_subplots(rows=1, cols=len(images), subplot_titles=list(titles), horizontal_spacing=0.01)
-    for k, image in enumerate(images, start=1):
+    rows = -(-len(images) // cols)
+    plot_px = rows * row_height + (rows - 1) * 34
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[_two_lines(t) for t in titles],
+                        horizontal_spacing=0.02, vertical_spacing=34 / plot_px)
+    for k, image in enumerate(images):
+        r, c = k // cols + 1, k % cols + 1
         fig.add_trace(go.Heatmap(z=[sig(row, 3) for row in image], colorscale="gray", zmin=0, zmax=1,
-                                 showscale=False, hoverinfo="skip"), row=1, col=k)
-        fig.update_xaxes(visible=False, row=1, col=k)
-        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{k}", row=1, col=k)
+                                 showscale=False, hoverinfo="skip"), row=r, col=c)
+        fig.update_xaxes(visible=False, row=r, col=c)
+        fig.update_yaxes(visible=False, autorange="reversed", scaleanchor=f"x{k + 1 if k else ''}", row=r, col=c)
     fig.update_annotations(font_size=11)
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=10, r=10, t=40, b=10),
-                      paper_bgcolor="#c8c8c8", plot_bgcolor="#c8c8c8")  # a white border stays visible
+    alt = (f"{len(images)} grayscale stand-in images, each titled with its group: "
+           + ", ".join(dict.fromkeys(titles)) + "; a white border marks the spurious feature.")
+    book_layout(fig, None, alt, legend=False, top=24, left=8, right=8, bottom=4, plot_px=plot_px)
+    fig.update_layout(paper_bgcolor="#c8c8c8", plot_bgcolor="#c8c8c8")  # a white border stays visible
     return fig
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .core import sig
+from .core import book_layout, sig
 
 __all__ = ['FEATURE_COLORS', 'REGULARIZER_DASH', 'REGULARIZER_LABEL', 'z_trajectories_figure',
            'fixed_point_curves_figure', 'starvation_derivative_figure', 'shifted_sd_figure',
@@ -15,6 +15,12 @@ __all__ = ['FEATURE_COLORS', 'REGULARIZER_DASH', 'REGULARIZER_LABEL', 'z_traject
 FEATURE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 REGULARIZER_DASH = {"weight_decay": "solid", "sd": "dash"}
 REGULARIZER_LABEL = {"weight_decay": "cross-entropy + weight decay", "sd": "SD"}
+SHORT_LABEL = {"weight_decay": "weight decay", "sd": "SD"}  # legend entries that fit a phone
+SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def _z(j: int) -> str:
+    return f"z{str(j).translate(SUB)}"
 
 
 def z_trajectories_figure(steps, s1_values, panels: dict, fixed_points: dict | None = None,
@@ -26,7 +32,7 @@ def z_trajectories_figure(steps, s1_values, panels: dict, fixed_points: dict | N
     """
     titles = list(panels)
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True,
-                        horizontal_spacing=0.06)
+                        horizontal_spacing=0.05)
     owner = []  # the s1 index of every trace
     for i, s1 in enumerate(s1_values):
         for col, title in enumerate(titles, start=1):
@@ -34,27 +40,33 @@ def z_trajectories_figure(steps, s1_values, panels: dict, fixed_points: dict | N
             for j in range(Z.shape[1]):
                 color = FEATURE_COLORS[j % len(FEATURE_COLORS)]
                 fig.add_trace(go.Scatter(x=list(map(int, steps)), y=sig(Z[:, j]), mode="lines",
-                                         name=f"|z{j + 1}|", legendgroup=f"z{j + 1}",
+                                         name=f"|{_z(j + 1)}|", legendgroup=f"z{j + 1}",
                                          showlegend=col == 1, visible=i == active,
                                          line=dict(color=color, width=2.5)), row=1, col=col)
                 owner.append(i)
                 if fixed_points is not None:
                     z_star = abs(float(np.asarray(fixed_points[title])[i, j]))
                     fig.add_trace(go.Scatter(x=[int(steps[0]), int(steps[-1])], y=sig([z_star] * 2),
-                                             mode="lines", name=f"z{j + 1}* (fixed point)",
+                                             mode="lines", name=f"{_z(j + 1)}* (fixed point)",
                                              legendgroup=f"star{j + 1}", showlegend=col == 1,
                                              visible=i == active, hoverinfo="skip",
                                              line=dict(color=color, width=1, dash="dot")), row=1, col=col)
                     owner.append(i)
     top = max(float(np.abs(np.asarray(p)).max()) for p in panels.values())
-    sliders = [dict(active=active, currentvalue=dict(prefix="s1 = "), pad=dict(t=40),
+    sliders = [dict(active=active, currentvalue=dict(prefix="s₁ = "), pad=dict(t=45), len=1.0, x=0.0,
                     steps=[dict(label=f"{s1:g}", method="restyle",
                                 args=[{"visible": [o == i for o in owner]}])
                            for i, s1 in enumerate(s1_values)])] if len(s1_values) > 1 else []
     fig.update_yaxes(range=[0, round(1.05 * top, 2)], row=1, col=1, title_text="|z|")
-    fig.update_xaxes(title_text="gradient-descent step")
-    fig.update_layout(template="plotly_white", height=height, sliders=sliders,
-                      margin=dict(l=50, r=20, t=40, b=40), legend=dict(orientation="h", y=1.15))
+    fig.update_xaxes(title_text="gradient-descent step" if len(titles) == 1 else "step")
+    k = np.asarray(next(iter(panels.values()))).shape[-1]
+    slider_text = (f", and a slider over s1 from {min(s1_values):g} to {max(s1_values):g}"
+                   if len(s1_values) > 1 else "")
+    alt = (f"Line chart of the feature responses |z_1| to |z_{k}| against the gradient-descent step, "
+           f"one panel per regulariser ({', '.join(titles)})"
+           + (", with dotted lines at the fixed points" if fixed_points is not None else "") + slider_text + ".")
+    book_layout(fig, height + (110 if sliders else 0), alt, titles=True, bottom=140 if sliders else 45)
+    fig.update_layout(sliders=sliders)
     return fig
 
 
@@ -69,17 +81,21 @@ def fixed_point_curves_figure(s1_grid, curves: dict, s2: float, reference: dict 
         Z = np.asarray(Z)
         for j in range(Z.shape[1]):
             fig.add_trace(go.Scatter(x=sig(s1_grid), y=sig(Z[:, j]), mode="lines",
-                                     name=f"z{j + 1}*, {REGULARIZER_LABEL.get(reg, reg)}",
+                                     name=f"{_z(j + 1)}*, {SHORT_LABEL.get(reg, reg)}",
                                      line=dict(color=FEATURE_COLORS[j], dash=REGULARIZER_DASH.get(reg))))
     if reference:
         for j in range(2):
             fig.add_trace(go.Scatter(x=sig(list(reference)), y=sig([v[j] for v in reference.values()]),
-                                     mode="markers", name=f"z{j + 1}* reference",
+                                     mode="markers", name=f"{_z(j + 1)}* reference",
                                      marker=dict(color=FEATURE_COLORS[j], symbol="circle-open", size=9)))
     fig.add_vline(x=float(s2), line=dict(color="gray", width=1, dash="dot"),
-                  annotation_text="s1 = s2", annotation_position="top")
-    fig.update_layout(template="plotly_white", height=height, xaxis_title="s1 (strength of feature 1)",
-                      yaxis_title="fixed point z*", margin=dict(l=50, r=20, t=30, b=40))
+                  annotation_text="s₁ = s₂", annotation_position="top")
+    regs = " and ".join(REGULARIZER_LABEL.get(r, r) for r in curves)
+    alt = (f"Line chart of the fixed points z_1* and z_2* against the strength s1 of feature 1, for {regs}"
+           + ("; open circles mark an independent computation" if reference else "")
+           + f"; a dotted vertical line marks s1 = s2 = {float(s2):g}.")
+    book_layout(fig, height, alt, titles=True)
+    fig.update_layout(xaxis_title="s₁ (strength of feature 1)", yaxis_title="fixed point z*")
     return fig
 
 
@@ -92,8 +108,11 @@ def starvation_derivative_figure(s1_grid, implicit, s1_points, finite_difference
                    name="finite difference", marker=dict(symbol="x", size=8)),
     ])
     fig.add_hline(y=0.0, line=dict(color="gray", width=1))
-    fig.update_layout(template="plotly_white", height=height, xaxis_title="s1",
-                      yaxis_title="dz2* / d(s1²)", margin=dict(l=60, r=20, t=30, b=40))
+    alt = ("Line chart of the starvation derivative dz_2*/d(s_1^2) against s1, by implicit "
+           "differentiation (line) and by finite differences (crosses); "
+           f"its minimum on the grid is {float(np.min(implicit)):.4f}.")
+    book_layout(fig, height, alt, left=65)
+    fig.update_layout(xaxis_title="s₁", yaxis_title="dz₂* / d(s₁²)")
     return fig
 
 
@@ -108,27 +127,33 @@ def shifted_sd_figure(gamma_grid, logits: dict, marks: dict, height: int = 320) 
                                  text=[label], textposition="top left", showlegend=False,
                                  marker=dict(color=FEATURE_COLORS[j], size=10)))
     fig.add_hline(y=0.0, line=dict(color="gray", width=1))
-    fig.update_layout(template="plotly_white", height=height, xaxis_title="target gamma_y",
-                      yaxis_title="fixed-point logit ŷ*", margin=dict(l=50, r=20, t=30, b=40))
+    alt = ("Line chart of the fixed-point logit of each class (" + ", ".join(logits) + ") against its "
+           "target gamma_y; markers at " + "; ".join(f"{k}: gamma {g:g}, logit {v:.2f}" for k, (g, v) in marks.items())
+           + ".")
+    book_layout(fig, height, alt)
+    fig.update_layout(xaxis_title="target γ_y", yaxis_title="fixed-point logit ŷ*")
     return fig
 
 
 def ntk_features_figure(s, steps, z, shown, height: int = 360) -> go.Figure:
     """Left: the NTK feature strengths s_j. Right: |z_j| of the trained network over training
     (z: array (T, k)) for the features `shown` (0-based indices)."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.1,
-                        subplot_titles=["feature strengths s_j", "feature responses |z_j|"])
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.38, 0.62], horizontal_spacing=0.12,
+                        subplot_titles=["strengths sⱼ", "responses |zⱼ|"])
     s, shown = np.asarray(s), [int(j) for j in shown]
     colors = {j: FEATURE_COLORS[n % len(FEATURE_COLORS)] for n, j in enumerate(shown)}
     fig.add_trace(go.Bar(x=list(range(1, len(s) + 1)), y=sig(s), showlegend=False,
                          marker_color=[colors.get(j, "#bbbbbb") for j in range(len(s))]), row=1, col=1)
     for j in shown:
         fig.add_trace(go.Scatter(x=list(map(int, steps)), y=sig(np.abs(z[:, j])), mode="lines",
-                                 name=f"|z{j + 1}|", line=dict(color=colors[j])), row=1, col=2)
+                                 name=f"|{_z(j + 1)}|", line=dict(color=colors[j])), row=1, col=2)
     fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_xaxes(title_text="j", row=1, col=1)
-    fig.update_xaxes(title_text="gradient-descent step", row=1, col=2)
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=50, r=20, t=40, b=40))
+    fig.update_xaxes(title_text="feature j", row=1, col=1)
+    fig.update_xaxes(title_text="step", row=1, col=2)
+    alt = (f"Left: bar chart of the first {len(s)} NTK feature strengths s_j (log scale). Right: line chart "
+           f"of the responses |z_j| of features {', '.join(str(j + 1) for j in shown)} over "
+           f"{int(steps[-1])} gradient-descent steps; the same colours mark the same features.")
+    book_layout(fig, height, alt, titles=True)
     return fig
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .core import format_cell, markdown_table, sig
+from .core import MODEBAR_PX, book_layout, format_cell, markdown_table, px_to_paper, sig
 
 __all__ = ['TOY_CLASS_COLORS', 'TOY_Z_COLORS', 'TOY_DASHES', 'toy_boundaries_figure',
            'toy_features_figure', 'toy_runs_table', 'toy_demo_live_figure', 'toy_demo_figure']
@@ -31,15 +31,18 @@ def _toy_points(x, y, showlegend: bool) -> list:
                        hoverinfo="skip") for c in (1, 0)]
 
 
-def toy_boundaries_figure(panels: list[dict], axis, cols: int = 3, height: int | None = None) -> go.Figure:
+def toy_boundaries_figure(panels: list[dict], axis, cols: int = 3, row_height: int = 190) -> go.Figure:
     """Seed-averaged logit maps with the training points (the paper's Figures 1-3).
 
-    panels: [{"title", "heatmap" (G, G) logits, row i at height axis[i], "x" (N, 2), "y" (N,)}].
-    Each map has its own symmetric colour range; the black line is logit 0, the decision boundary.
+    panels: [{"title", "heatmap" (G, G) logits, row i at height axis[i], "x" (N, 2), "y" (N,)}]; a
+    title may hold "<br>" (more lines). Each map has its own symmetric colour range; the black
+    line is logit 0, the decision boundary. At most three columns, so that a phone shows them too.
     """
     rows = -(-len(panels) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p["title"] for p in panels],
-                        horizontal_spacing=0.03, vertical_spacing=0.09)
+    title_px = 14 * max(p["title"].count("<br>") + 1 for p in panels)  # 11 px font, one or more lines
+    plot_px = rows * row_height + (rows - 1) * (title_px + 10)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[p["title"] for p in panels], horizontal_spacing=0.03,
+                        vertical_spacing=(title_px + 10) / plot_px if rows > 1 else 0.0)
     ax = _f32(axis)
     for k, p in enumerate(panels):
         r, c = divmod(k, cols)
@@ -58,16 +61,18 @@ def toy_boundaries_figure(panels: list[dict], axis, cols: int = 3, height: int |
             fig.add_trace(trace, row=r + 1, col=c + 1)
     fig.update_xaxes(range=[float(ax[0]), float(ax[-1])], showticklabels=False)
     fig.update_yaxes(range=[float(ax[0]), float(ax[-1])], showticklabels=False)
-    fig.update_annotations(font_size=12)
-    fig.update_layout(template="plotly_white", height=height or 290 * rows, margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", y=-0.02))
+    fig.update_annotations(font_size=11)
+    names = "; ".join(p["title"].replace("<br>", ", ") for p in panels)
+    alt = (f"{len(panels)} heat maps of the network's logit over the plane, blue for class +1 and red for "
+           f"class −1, with the training points and the decision boundary as a black line: {names}.")
+    book_layout(fig, None, alt, top=title_px - 2, left=8, right=8, bottom=8, plot_px=plot_px)
     return fig
 
 
-def toy_features_figure(z: dict, labels: dict, height: int = 330) -> go.Figure:
+def toy_features_figure(z: dict, labels: dict, height: int = 360) -> go.Figure:
     """|z1| and |z2| (seed means) over training for each Figure 2 run; z: {run: {"step", "mean"}}."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["|z₁| (the dominant feature)", "|z₂| (the starved feature)"],
-                        horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["|z₁| (dominant)", "|z₂| (starved)"],
+                        horizontal_spacing=0.12)
     for k, (name, curves) in enumerate(z.items()):
         mean = np.asarray(curves["mean"])
         for j in range(2):
@@ -76,8 +81,9 @@ def toy_features_figure(z: dict, labels: dict, height: int = 330) -> go.Figure:
                                      line=dict(color=TOY_Z_COLORS[j], dash=TOY_DASHES[k % 3], width=2)),
                           row=1, col=j + 1)
     fig.update_xaxes(title_text="epoch")
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=50, r=20, t=40, b=40),
-                      legend=dict(orientation="h", y=1.18))
+    alt = ("Two line charts over training epochs: left |z_1|, right |z_2|, the seed-averaged feature responses, "
+           "one line style per run: " + ", ".join(labels[n] for n in z) + ".")
+    book_layout(fig, height, alt, titles=True)
     return fig
 
 
@@ -88,17 +94,24 @@ def toy_runs_table(rows: list[dict], columns: dict, percent: tuple = ("train_acc
     return markdown_table(rows, columns, fmt)
 
 
+DEMO_ROWS_PX = (300, 170, 120)  # map, |z|, loss: stacked, so that a phone shows every panel
+DEMO_GAP_PX = 52  # tick labels of one panel and the title of the next
+CONTROL_ROW_PX = 56  # a label line and a row of buttons (static figure)
+
+
 def _toy_demo_figure(prob, axis, x, y, iterations, z, loss, z_range, loss_range,
-                     height: int = 520) -> go.Figure:
-    """The demo's three panels for one state: P(y=+1) map with the points, |z1| and |z2|, the loss.
+                     controls: int = 0) -> go.Figure:
+    """The demo's three panels for one state, stacked: P(y=+1) map with the points, |z1| and |z2|,
+    the loss; `controls` rows of buttons get a strip at the top (the static figure).
 
     Traces: 0 map, 1-2 points, 3-4 |z1| |z2|, 5 loss, 6-7 markers at the shown iteration (the last);
     the static figure's frames rely on this order.
     """
-    fig = make_subplots(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.52, 0.48],
-                        horizontal_spacing=0.09, vertical_spacing=0.16,
-                        subplot_titles=["decision boundary: P(y = +1), %", "feature responses |z₁|, |z₂|",
-                                        "training loss (logistic)"])
+    plot_px = sum(DEMO_ROWS_PX) + 2 * DEMO_GAP_PX
+    z_title = "feature responses " + ", ".join(f'<span style="color:{c}">|z{s}|</span>'
+                                               for c, s in zip(TOY_Z_COLORS, "₁₂"))  # the curves' colours
+    fig = make_subplots(rows=3, cols=1, row_heights=list(DEMO_ROWS_PX), vertical_spacing=DEMO_GAP_PX / plot_px,
+                        subplot_titles=["decision boundary: P(y = +1), %", z_title, "training loss (logistic)"])
     ax = _f32(axis)
     fig.add_trace(go.Contour(z=np.asarray(prob, np.uint8), x=ax, y=ax, colorscale="RdBu", zmin=0, zmax=100,
                              contours=dict(start=0, end=100, size=10, coloring="heatmap"), showscale=False,
@@ -107,19 +120,22 @@ def _toy_demo_figure(prob, axis, x, y, iterations, z, loss, z_range, loss_range,
         fig.add_trace(trace, row=1, col=1)
     its = np.asarray(iterations, np.int32)
     for j in range(2):
-        fig.add_trace(go.Scatter(x=its, y=_f32(np.asarray(z)[:, j]), mode="lines", name=f"|z{j + 1}|",
-                                 line=dict(color=TOY_Z_COLORS[j], width=2)), row=1, col=2)
+        fig.add_trace(go.Scatter(x=its, y=_f32(np.asarray(z)[:, j]), mode="lines", name=f"|z{'₁₂'[j]}|",
+                                 line=dict(color=TOY_Z_COLORS[j], width=2)), row=2, col=1)
     fig.add_trace(go.Scatter(x=its, y=_f32(loss), mode="lines", name="loss", showlegend=False,
-                             line=dict(color="#444444", width=2)), row=2, col=2)
-    for trace, (row, col) in zip(_toy_markers(its, z, loss, len(its) - 1), ((1, 2), (2, 2))):
-        fig.add_trace(trace, row=row, col=col)
+                             line=dict(color="#444444", width=2)), row=3, col=1)
+    for trace, row in zip(_toy_markers(its, z, loss, len(its) - 1), (2, 3)):
+        fig.add_trace(trace, row=row, col=1)
     fig.update_xaxes(range=[float(ax[0]), float(ax[-1])], constrain="domain", row=1, col=1)
     fig.update_yaxes(range=[float(ax[0]), float(ax[-1])], scaleanchor="x", constrain="domain", row=1, col=1)
-    fig.update_yaxes(type="log", range=list(z_range), row=1, col=2)
-    fig.update_yaxes(range=list(loss_range), row=2, col=2)
-    fig.update_xaxes(title_text="iteration", row=2, col=2)
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=40, r=20, t=50, b=40),
-                      legend=dict(x=0.57, xanchor="left", y=1.0, bgcolor="rgba(255,255,255,0.7)"))
+    fig.update_yaxes(type="log", range=list(z_range), row=2, col=1)
+    fig.update_yaxes(range=list(loss_range), row=3, col=1)
+    fig.update_xaxes(title_text="iteration", title_standoff=4, row=3, col=1)
+    alt = ("The live demo of the toy task, three panels stacked: a heat map of the network's probability "
+           "of class +1 over the plane with the training points; the feature responses |z_1| and |z_2| "
+           "(log scale) against the iteration; the training loss against the iteration.")
+    book_layout(fig, None, alt, legend=False, top=controls * CONTROL_ROW_PX, titles=True, left=45,
+                bottom=150 if controls else 50, plot_px=plot_px)
     return fig
 
 
@@ -146,13 +162,18 @@ def toy_demo_live_figure(prob, axis, x, y, iterations, z, loss) -> go.Figure:
     return _toy_demo_figure(prob, axis, x, y, iterations, z, loss, z_range, loss_range)
 
 
+def _short(option: str) -> str:
+    """A regulariser option as its button says it (fits a phone)."""
+    return option.replace("Spectral Decoupling", "SD").replace("None", "none").replace("Weight", "weight")
+
+
 def toy_demo_figure(study: dict, start: tuple[int, int] | None = None) -> go.Figure:
     """The live demo precomputed for the static page (``experiments.toy_demo.demo_study``).
 
     One frame per (separability i, regulariser j, iteration k); one iteration slider per (i, j), of
-    which only the current one is visible; two rows of buttons, Separability (one row per j) and
-    Regularization (one row per i). A button jumps to the last frame of its state, and that frame's
-    layout swaps in the state's slider and button rows: plain plotly, no kernel needed.
+    which only the current one is visible; a row of Separability buttons (one row per j) and a
+    Regularization dropdown (one per i). A control jumps to the last frame of its state, and that
+    frame's layout swaps in the state's slider and controls: plain plotly, no kernel needed.
     """
     seps, regs = study["separability"], study["regularizers"]
     its = np.asarray(study["iterations"], np.int32)
@@ -161,11 +182,11 @@ def toy_demo_figure(study: dict, start: tuple[int, int] | None = None) -> go.Fig
     i0, j0 = start if start is not None else (S - 1, 0)
     z_range, loss_range = _demo_ranges(z, loss)
     fig = _toy_demo_figure(prob[j0, T - 1, i0], study["axis"], xs[i0], ys[i0], its, z[j0, :, i0],
-                           loss[j0, :, i0], z_range, loss_range, height=600)
+                           loss[j0, :, i0], z_range, loss_range, controls=2)
     name = lambda i, j, k: f"{i}-{j}-{k}"  # noqa: E731
 
     def state_layout(i, j):
-        """Show state (i, j)'s slider (at its end) and the button rows that know (i, j)."""
+        """Show state (i, j)'s slider (at its end) and the controls that know (i, j)."""
         return dict(sliders=[dict(visible=m == i * O + j, **({"active": T - 1} if m == i * O + j else {}))
                              for m in range(S * O)],
                     updatemenus=[dict(visible=m == j, active=i) for m in range(O)]
@@ -179,7 +200,7 @@ def toy_demo_figure(study: dict, start: tuple[int, int] | None = None) -> go.Fig
                 if k < T - 1:
                     frames.append(go.Frame(name=name(i, j, k), traces=[0, 6, 7],
                                            data=[go.Contour(z=prob[j, k, i]), *markers]))
-                else:  # the buttons' target: also the points, the curves and the controls of state (i, j)
+                else:  # the controls' target: also the points, the curves and the controls of state (i, j)
                     curves = [go.Scatter(y=_f32(z[j, :, i, f])) for f in range(2)] + [go.Scatter(y=_f32(loss[j, :, i]))]
                     frames.append(go.Frame(name=name(i, j, k), traces=list(range(8)), layout=state_layout(i, j),
                                            data=[go.Contour(z=prob[j, k, i]), *_toy_points(xs[i], ys[i], False),
@@ -188,20 +209,25 @@ def toy_demo_figure(study: dict, start: tuple[int, int] | None = None) -> go.Fig
     animate = lambda n: [[n], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},  # noqa: E731
                                "transition": {"duration": 0}}]
     sliders = [dict(visible=(i, j) == (i0, j0), active=T - 1, currentvalue=dict(prefix="iteration "),
-                    pad=dict(t=45), len=1.0, x=0.0,
+                    pad=dict(t=40), len=1.0, x=0.0,
                     steps=[dict(label=str(it), method="animate", args=animate(name(i, j, k)))
                            for k, it in enumerate(its.tolist())])
                for i in range(S) for j in range(O)]
-    row = dict(type="buttons", direction="right", xanchor="left", yanchor="middle", x=0.13,
-               pad=dict(r=4, t=2, b=2), showactive=True, font=dict(size=11))
-    menus = [dict(row, y=1.25, visible=j == j0, active=i0,
-                  buttons=[dict(label=f"{s:g}", method="animate", args=animate(name(i, j, T - 1)))
-                           for i, s in enumerate(seps)]) for j in range(O)]
-    menus += [dict(row, y=1.16, visible=i == i0, active=j0,
-                   buttons=[dict(label=r, method="animate", args=animate(name(i, j, T - 1)))
-                            for j, r in enumerate(regs)]) for i in range(S)]
-    labels = [dict(text=t, x=0.0, y=y, xref="paper", yref="paper", xanchor="left", yanchor="middle",
-                   showarrow=False, font=dict(size=12)) for t, y in (("Separability", 1.25), ("Regularization", 1.16))]
-    fig.update_layout(sliders=sliders, updatemenus=menus, margin=dict(l=40, r=20, t=150, b=40))
+    rows = [MODEBAR_PX + CONTROL_ROW_PX * r for r in range(2)]  # px from the top of each control row
+    row = dict(xanchor="left", yanchor="top", x=0.0, pad=dict(r=2, t=0, b=0, l=0), showactive=True,
+               font=dict(size=12))
+    menus = [dict(row, type="buttons", direction="right", y=px_to_paper(fig, rows[0] + 20), visible=j == j0,
+                  active=i0, buttons=[dict(label=f"{s:g}", method="animate", args=animate(name(i, j, T - 1)))
+                                      for i, s in enumerate(seps)]) for j in range(O)]
+    menus += [dict(row, type="dropdown", direction="down", y=px_to_paper(fig, rows[1] + 20), visible=i == i0,
+                   active=j0, buttons=[dict(label=_short(r), method="animate", args=animate(name(i, j, T - 1)))
+                                       for j, r in enumerate(regs)]) for i in range(S)]
+    labels = [dict(text=t, x=0.0, y=px_to_paper(fig, y), xref="paper", yref="paper", xanchor="left",
+                   yanchor="top", showarrow=False, font=dict(size=12))
+              for t, y in (("Separability (gap Δ)", rows[0]), ("Regularization", rows[1]))]
+    fig.update_layout(sliders=sliders, updatemenus=menus)
     fig.layout.annotations = tuple(fig.layout.annotations) + tuple(go.layout.Annotation(a) for a in labels)
+    fig.layout.meta = dict(alt=fig.layout.meta["alt"] + " Controls: buttons for the separability ("
+                           + ", ".join(f"{v:g}" for v in seps) + f"), a menu for the regulariser ({', '.join(regs)}), "
+                           f"and a slider over the iterations 0 to {int(its[-1])}.")
     return fig
