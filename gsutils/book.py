@@ -21,6 +21,7 @@ from .runtime import InputError, check_choice, resolve_device, set_seed
 
 BOOK_RENDERER = "gsbook"
 GLUE_PREFIX = "application/papermill.record/"
+CELL_TIMEOUT_S = 1800  # a cell that hangs (e.g. a stuck kernel) fails the run instead of blocking it
 
 
 @dataclass
@@ -168,7 +169,8 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     jupytext.write(notebook, staged)
     try:
         papermill.execute_notebook(str(staged), str(partial), parameters=parsed, kernel_name=kernel,
-                                   cwd=str(book_dir), progress_bar=False)
+                                   cwd=str(book_dir), progress_bar=False,
+                                   execution_timeout=CELL_TIMEOUT_S)
     finally:
         staged.unlink(missing_ok=True)
     executed = nbformat.read(partial, as_version=4)
