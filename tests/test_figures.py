@@ -51,7 +51,7 @@ def test_every_figure_is_numbered_captioned_and_described(path):
         assert len(caption) > 60 and GLUE.search(caption), (
             f"{where}: the caption must say what the figure shows and quote a glued number: {caption!r}")
         html = figures[0]["data"]["text/html"]
-        alt = re.search(r'role="img" aria-label="([^"]*)"', html)
+        alt = re.search(r'role="(?:img|figure)" aria-label="([^"]*)"', html)
         assert alt and len(alt.group(1)) > 40, f"{where}: the figure has no text alternative (layout.meta.alt)"
         names.append(options["name"])
     assert len(names) == len(set(names)), f"{path.name}: duplicate figure names {names}"

@@ -92,7 +92,7 @@ def figure_problems(page, div_id: str, width: int) -> list[str]:
 
 
 JS_CAPTIONED = """(id) => { const gd = document.getElementById(id);
-    const fig = gd.closest('figure'); const img = gd.closest('[role="img"]');
+    const fig = gd.closest('figure'); const img = gd.closest('[aria-label]');
     return {number: fig ? (fig.querySelector('.caption-number') || {}).textContent || '' : '',
             caption: fig ? (fig.querySelector('figcaption') || {}).textContent || '' : '',
             alt: img ? img.getAttribute('aria-label') || '' : ''}; }"""

@@ -97,9 +97,11 @@ def test_every_glued_value_renders_as_stored(page):
     notebook = nbformat.read((ROOT / page.relative_to(SITE)).with_suffix(".ipynb"), as_version=4)
     glued = stored_glue(notebook)
     expected = []
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            for ref in GLUE_ROLE.findall(cell.source):
+    for cell in notebook.cells:  # prose, and figure captions (code-cell metadata), in page order
+        text = (cell.source if cell.cell_type == "markdown"
+                else str(cell.metadata.get("mystnb", {}).get("figure", {}).get("caption", "")))
+        if text:
+            for ref in GLUE_ROLE.findall(text):
                 name, _, spec = ref.partition(":")
                 assert name in glued, f"{page.name}: {{glue:text}}`{ref}` has no stored glue"
                 expected.append((name, format(ast.literal_eval(glued[name]), spec) if spec

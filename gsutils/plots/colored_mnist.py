@@ -149,9 +149,10 @@ def update_size_figure(runs: dict, switch: int, height: int = 340) -> go.Figure:
         fig.add_trace(go.Scatter(x=run["step"], y=sig(np.asarray(run["update_size"]).mean(1)), mode="lines",
                                  name=label))
     fig.add_vline(x=switch, line=dict(color="gray", dash="dot", width=1), annotation_text="end of warm-up")
-    fig.update_layout(template="plotly_white", height=height, xaxis_title="training step",
-                      yaxis_title="update size ‖Δθ‖", yaxis_type="log", margin=dict(l=60, r=20, t=30, b=40),
-                      legend=dict(x=0.99, xanchor="right", y=0.99))
+    alt = (f"Line chart, log scale: the size of each parameter update against the training step for "
+           f"{', '.join(runs)}; a dotted line marks the end of the warm-up at step {switch}.")
+    book_layout(fig, height, alt, left=60)
+    fig.update_layout(xaxis_title="training step", yaxis_title="update size ‖Δθ‖", yaxis_type="log")
     return fig
 
 

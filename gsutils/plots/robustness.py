@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .core import markdown_table, sig
+from .core import book_layout, markdown_table, sig
 
 __all__ = ['ROBUSTNESS_COLORS', 'robustness_accuracy_figure', 'robustness_flip_figure',
            'robustness_recipe_table', 'robustness_examples_figure', 'robustness_results_table']
 
 ROBUSTNESS_COLORS = {"ERM": "#d62728", "SD": "#1f77b4"}
-_LEGEND = dict(orientation="h", x=0, y=-0.28, xanchor="left", yanchor="top")
 
 
-def _layout(fig: go.Figure, height: int, xaxis_title: str, yaxis_title: str) -> go.Figure:
-    fig.update_layout(template="plotly_white", height=height, xaxis_title=xaxis_title,
-                      yaxis_title=yaxis_title, yaxis_range=[0, 101], legend=_LEGEND,
-                      margin=dict(l=55, r=15, t=20, b=40))
+def _layout(fig: go.Figure, height: int, xaxis_title: str, yaxis_title: str, alt: str) -> go.Figure:
+    book_layout(fig, height, alt, left=55)
+    fig.update_layout(xaxis_title=xaxis_title, yaxis_title=yaxis_title, yaxis_range=[0, 101])
     return fig
 
 
@@ -34,8 +32,9 @@ def robustness_accuracy_figure(methods: dict, eps: float, height: int = 360) -> 
                                  mode="lines+markers", name=name,
                                  line=dict(color=ROBUSTNESS_COLORS.get(name, "#7f7f7f"))))
     fig.add_vline(x=eps, line_dash="dot", line_color="#7f7f7f")
-    return _layout(fig, height, "L∞ radius ε of the PGD attack (pixel units, [0, 1])",
-                   "test accuracy (%)")
+    return _layout(fig, height, "L∞ radius ε of the PGD attack (pixel units, [0, 1])", "test accuracy (%)",
+                   f"Line chart: test accuracy of {' and '.join(methods)} against the PGD radius ε; "
+                   f"a dotted line marks ε = {eps:g}.")
 
 
 def robustness_flip_figure(min_perturbation: dict, height: int = 360) -> go.Figure:
@@ -57,8 +56,9 @@ def robustness_flip_figure(min_perturbation: dict, height: int = 360) -> go.Figu
             for m in min_perturbation.values()]
     fig.update_xaxes(range=[0, min(max(m["curve"]["eps"][-1] for m in min_perturbation.values()),
                                    1.25 * max(ends) or 1.0)])
-    return _layout(fig, height, "L∞ size ε of the perturbation (pixel units, [0, 1])",
-                   "test images flipped (%)")
+    return _layout(fig, height, "L∞ size ε of the perturbation (pixel units, [0, 1])", "test images flipped (%)",
+                   f"Step chart: the share of test images whose prediction flips within an L∞ perturbation "
+                   f"of size ε, for {' and '.join(min_perturbation)}; diamonds mark each median.")
 
 
 def robustness_examples_figure(images, titles, height: int = 170) -> go.Figure:
@@ -73,7 +73,8 @@ def robustness_examples_figure(images, titles, height: int = 170) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x")
     fig.update_annotations(font_size=11)
-    fig.update_layout(template="plotly_white", height=height, margin=dict(l=5, r=5, t=30, b=5))
+    book_layout(fig, height, f"{len(images)} grayscale test images titled {', '.join(titles)}.",
+                legend=False, titles=True, left=5, right=5, bottom=5)
     return fig
 
 

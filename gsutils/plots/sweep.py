@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .core import markdown_table, sig
+from .core import book_layout, markdown_table, sig
 
 __all__ = ["RULE_LABELS", "RULE_COLORS", "sweep_selection_figure", "sweep_selection_table", "sweep_space_table"]
 
@@ -32,9 +32,10 @@ def sweep_selection_figure(selection: dict, paper: dict, methods, key: str = "te
                              error_y=dict(type="data", array=sig([paper[m][1] for m in known]))))
     if chance is not None:
         fig.add_hline(y=chance, line=dict(dash="dot", color="#7f7f7f", width=1))
-    fig.update_layout(template="plotly_white", barmode="group", height=height, yaxis_range=[0, 100],
-                      yaxis_title=y_title, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-                      margin=dict(l=50, r=10, t=40, b=30))
+    alt = (f"Bar chart: {y_title} of {', '.join(methods)} under each selection rule "
+           f"({', '.join(RULE_LABELS.get(r, r) for r in selection)}), the {paper_label} as black diamonds.")
+    book_layout(fig, height, alt, bottom=30)
+    fig.update_layout(barmode="group", yaxis_range=[0, 100], yaxis_title=y_title)
     return fig
 
 

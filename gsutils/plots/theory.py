@@ -198,7 +198,7 @@ def phase_plane_figure(s1_values, trajectories: dict, fixed_points: dict | None 
     fig.update_xaxes(title_text="|z1|")
     fig.update_yaxes(title_text="|z2|", row=1, col=1)
     fig.update_annotations(font_size=12)
-    fig.update_layout(template="plotly_white", height=height,
-                      margin=dict(l=50, r=15, t=30, b=40),
-                      legend=dict(orientation="h", yanchor="top", y=-0.18, x=0, font_size=11))
+    alt = (f"Phase plane: |z2| against |z1| for s1 = {', '.join(f'{s:g}' for s in s1_values)}; panels "
+           f"{' and '.join(titles)}, one colour per s1, one dash per dynamics; crosses mark fixed points.")
+    book_layout(fig, height, alt, titles=True)
     return fig
