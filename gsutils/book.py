@@ -21,7 +21,7 @@ from .runtime import InputError, check_choice, resolve_device, set_seed
 
 BOOK_RENDERER = "gsbook"
 GLUE_PREFIX = "application/papermill.record/"
-CELL_TIMEOUT_S = 1800  # a cell that hangs (e.g. a stuck kernel) fails the run instead of blocking it
+CELL_TIMEOUT_S = 600  # a cell that hangs (e.g. a stuck kernel) fails the run instead of blocking it
 
 
 @dataclass
