@@ -36,7 +36,7 @@ class ToyDemoConfig:
     # [blog] slider 'noise' from -40 to 0 in steps of 5, divided by 100: class +1 points move to
     # x - noise, class -1 points to x + noise; 0 (the default and maximum) is the base data with its
     # small gap, lower values make the classes overlap
-    separability: tuple = (-0.4, -0.3, -0.2, -0.1, 0.0)
+    separability: tuple = (-0.4, -0.2, 0.0)  # three of the slider's positions (a light static page)
     sd_lambda: float = 0.0016  # [blog] loss derivative + 0.0016 y_hat: penalty 0.0008 * y_hat^2
     weight_decay: float = 0.02  # [blog] 'Weight decay': w -= step * 0.02 * w after each step (not biases)
     base_decay: float = 1e-4  # [blog] 'None' still decays: w -= step * 1e-4 * w; SD has no decay
@@ -46,10 +46,10 @@ class ToyDemoConfig:
     lr_max: float = 4.0  # [blog]
     seed: int = 1379  # [blog] initial weights from its LCG (seed drawn from 1375-1389), biases 0.1
     iterations: int = 500  # the static frames cover iterations 0..500 (the blog pauses at 1,000)
-    frame_every: int = 50  # a frame every 50 iterations (keeps the toy page under its 4 MB budget)
+    frame_every: int = 100  # a frame every 100 iterations (keeps the toy page under its 4 MB budget)
     switch_at: int = 100  # [blog] "Try this": ~100 iterations with None, then SD
     z_features: tuple = (1, 6)  # ours, as [GS2]: columns 1 and 6 of the NTK's left singular vectors
-    grid: int = 21  # heat-map resolution of the static demo (keeps the page small; the blog's is 70)
+    grid: int = 17  # heat-map resolution of the static demo (keeps the page small; the blog's is 70)
 
     def __post_init__(self):
         check(self.n >= 2 and self.hidden >= 1, f"n={self.n}, hidden={self.hidden}: need n >= 2, hidden >= 1")
@@ -122,9 +122,9 @@ class ToyConfig:
 
 # quick: 3 seeds; 10x the learning rates with 1/100 of the epochs in the ablations (1/10 of the paper's
 # lr x epochs, the stretch of gradient flow) and 1/20 in the Figure 2 runs (half the stretch); the
-# deeper net 100 wide; a 32 x 32 map. Chapter 4 compares its numbers with the paper profile's.
+# deeper net 100 wide; a 24 x 24 map. Chapter 4 compares its numbers with the paper profile's.
 TOY_PROFILES = {
     "paper": ToyConfig(),
     "quick": ToyConfig(seeds=3, epochs=500, ablation_epochs=100, lr=0.1, adam_lrs=(1e-3, 3e-2),
-                       deep_hidden=100, grid=32),
+                       deep_hidden=100, grid=24),
 }
