@@ -45,8 +45,9 @@ def colab_python(tmp_path_factory):
 
 
 def _versions(python: Path) -> dict[str, str]:
+    # run outside the checkout: its gsutils.egg-info (from `pip install -e`) would shadow the venv's
     out = subprocess.run([str(python), "-m", "pip", "list", "--format=json"], capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, cwd=python.parent).stdout
     return {d["name"].lower(): d["version"] for d in json.loads(out)}
 
 
@@ -107,7 +108,7 @@ def test_edition_runs_on_a_fresh_colab_runtime(stem, colab_python, tmp_path):
     pin = nb.metadata["gsbook"]["gsutils_commit"]
     direct = subprocess.run([str(colab_python), "-c", "from importlib import metadata; "
                              "print(metadata.distribution('gsutils').read_text('direct_url.json'))"],
-                            capture_output=True, text=True, check=True).stdout
+                            capture_output=True, text=True, check=True, cwd=tmp_path).stdout
     assert json.loads(direct)["vcs_info"]["commit_id"] == pin, f"installed gsutils is not the pinned {pin}"
     changed = {k: (before[k], after.get(k)) for k in before if after.get(k) != before[k]}
     assert not changed, f"the install cell changed Colab's packages: {changed}"
