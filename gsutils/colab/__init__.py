@@ -100,8 +100,11 @@ class Book:
         self.bib = citations.read_bib(self.root / "references.bib")
         self.labels: dict[str, dict] = {}
         self.titles = {}
+        self.exercises_before: dict[str, int] = {}  # the site numbers exercises book-wide, in toc order
+        exercises = 0
         for stem, nb in self.notebooks.items():
-            counters: dict[str, int] = {}
+            self.exercises_before[stem] = exercises
+            counters: dict[str, int] = {"exercise": exercises}
             for cell in nb.cells:
                 if cell.cell_type == "markdown":
                     title = next((h[2:].strip() for h in cell.source.splitlines() if h.startswith("# ")), None)
@@ -114,6 +117,7 @@ class Book:
                     if name:
                         self.labels[name] = {"kind": "figure", "doc": stem, "number": counters["figure"],
                                              "title": f"Fig. {counters['figure']}"}
+            exercises = counters["exercise"]
 
     def doc_link(self, target: str) -> tuple[str, str]:
         stem = Path(target).name.rsplit(".", 1)[0] if target.endswith((".md", ".ipynb")) else Path(target).name
@@ -142,7 +146,8 @@ class Book:
             return f"{REPO_URL}/raw/{pin}/{rel}"
 
         ctx = myst.Context(glue=glue, cite=lambda role, keys: citations.cite(self.bib, role, keys),
-                           labels=self.labels, doc_link=self.doc_link, file_url=file_url, page=stem)
+                           labels=self.labels, doc_link=self.doc_link, file_url=file_url, page=stem,
+                           exercises=self.exercises_before.get(stem, 0))
         cells = []
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)
