@@ -1,11 +1,9 @@
 """MyST Markdown -> plain (Jupyter/Colab) Markdown, for the Colab editions.
 
 Directives (backtick or colon fences) become Markdown: admonitions, proofs and any directive this
-module does not know become a block quote with a bold title; exercises a block quote titled
-"**Exercise N** (title)", numbered through the book as the site numbers them (the toc is not
-numbered, so Sphinx counts every enumerable node book-wide); solutions a ``<details>`` box, also in
-their gated ``{solution-start}``/``{solution-end}`` form; figures an image with a numbered caption;
-math, code and raw HTML keep their content. Roles become text or links:
+module does not know become a block quote with a bold title; exercises and solutions (also gated)
+are numbered and titled as on the site (see ``exercises``); figures become an image with a numbered
+caption; math, code and raw HTML keep their content. Roles become text or links:
 glue values as the site shows them, citations as author-year links, references as their titles or
 numbers. Plain code blocks and code spans are left alone. ``leftovers`` finds what would still be
 MyST.
@@ -16,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
+
+from . import exercises as sx
 
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
 DIRECTIVE_INFO = re.compile(r"^\{(?P<name>[A-Za-z][\w.:+-]*)\}\s*(?P<arg>.*)$")
@@ -29,7 +29,6 @@ ADMONITIONS = {"note", "tip", "hint", "important", "warning", "caution", "attent
 QUOTES = {"epigraph", "pull-quote", "highlights", "margin", "sidebar", "topic", "rubric"}
 DROPPED = {"tableofcontents", "toctree", "bibliography", "contents", "index", "only", "meta"}
 CODE = {"code", "code-block", "sourcecode", "code-cell", "literalinclude"}
-GATED = {"exercise-start": "exercise-end", "solution-start": "solution-end"}  # sphinx-exercise
 LEFTOVER_ROLE = re.compile(r"\{[A-Za-z][\w.:+-]*\}`")
 LEFTOVER_DIRECTIVE = re.compile(r"^ {0,3}(`{3,}|~{3,}|:{3,})\s*\{", re.M)
 LEFTOVER_TARGET = re.compile(r"^\([^()\s]+\)=\s*$", re.M)
@@ -77,8 +76,8 @@ def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: di
         if d:
             name, arg = d.group("name"), d.group("arg").strip()
             options, _ = _options(lines[i + 1:_close(lines, i, m.group("fence"))])
-            if name in ("exercise", "exercise-start", "solution", "solution-start"):
-                _collect_exercise(name, arg, options, doc, counters, labels)
+            if name in sx.DIRECTIVES:
+                sx.collect(name, arg, options, doc, counters, labels)
                 continue
             kind = {"figure": "figure", "table": "table", "list-table": "table", "math": "equation"}.get(name, name)
             label = options.get("label") or options.get("name")
@@ -92,22 +91,6 @@ def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: di
             counters["equation"] = counters.get("equation", 0) + 1
             labels[e.group("label")] = {"kind": "equation", "doc": doc, "title": "",
                                         "number": counters["equation"]}
-
-
-def _collect_exercise(name: str, arg: str, options: dict, doc: str, counters: dict, labels: dict) -> None:
-    """Exercises are numbered book-wide (`counters["exercise"]` carries over pages) unless
-    :nonumber:; a solution's label records the exercise it solves."""
-    label = options.get("label")
-    if name.startswith("solution"):
-        if label:
-            labels[label] = {"kind": "solution", "doc": doc, "number": "", "target": arg, "title": ""}
-        return
-    number = ""
-    if "nonumber" not in options:
-        counters["exercise"] = number = counters.get("exercise", 0) + 1
-    if label:
-        labels[label] = {"kind": "exercise", "doc": doc, "number": number, "subtitle": arg,
-                         "title": f"Exercise {number}".strip()}
 
 
 def _outside_code(markdown: str):
@@ -142,7 +125,7 @@ def convert(markdown: str, ctx: Context) -> str:
             body = lines[i + 1:end]
             d = DIRECTIVE_INFO.match(m.group("info").strip())
             name = d.group("name") if d else ""
-            stop = _gate_end(lines, end, GATED[name]) if name in GATED else None
+            stop = _gate_end(lines, end, sx.GATED[name]) if name in sx.GATED else None
             if stop is not None:  # a gated pair inside this cell: one directive
                 body += [""] + lines[end + 1:stop]
                 name, end = name[:-len("-start")], _close(lines, stop, FENCE.match(lines[stop]).group("fence"))
@@ -238,31 +221,11 @@ def _directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
         return anchor + (f"**{_inline(arg, ctx)}**\n\n" if arg else "") + text
     if name in QUOTES:
         return anchor + _quote(_inline(arg, ctx), text)
-    if name in ("exercise", "exercise-start"):  # -start: its content follows in later cells
-        number = ""
-        if "nonumber" not in options:
-            ctx.exercises += 1
-            number = f" {ctx.exercises}"
-        title = f"**Exercise{number}**" + (f" ({_inline(arg, ctx)})" if arg else "")
-        return anchor + "\n".join(f"> {line}".rstrip() for line in [title, ""] + text.splitlines())
-    if name in ("solution", "solution-start"):
-        summary = f"Solution to {_exercise_name(arg, ctx)}"
-        if name == "solution-start":  # its content spans later cells: a <details> cannot
-            return anchor + f"**{summary}**" + (f"\n\n{text}" if text else "")
-        return anchor + f"<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
-    if name in GATED.values():
-        return ""
-    # prf:*, exercise, solution, dropdown, card, tab-set... and anything new: a bold title + body
+    if name in sx.DIRECTIVES:
+        return anchor + sx.render(name, arg, options, text, ctx, lambda t: _inline(t, ctx))
+    # prf:*, dropdown, card, tab-set... and anything new: a bold title + body
     title = _title(name) + (f" ({_inline(arg, ctx)})" if arg else "")
     return anchor + _quote(title, text)
-
-
-def _exercise_name(label: str, ctx: Context) -> str:
-    """'Exercise 14 (Short title)': how a solution's title names its exercise."""
-    info = ctx.labels.get(label)
-    if not info or info["kind"] != "exercise":
-        raise KeyError(f"a solution names {label!r}, which is not an exercise's label")
-    return info["title"] + (f" ({_inline(info['subtitle'], ctx)})" if info.get("subtitle") else "")
 
 
 def _inline(line: str, ctx: Context) -> str:
@@ -308,7 +271,7 @@ def _reference(name: str, body: str, ctx: Context) -> str:
         return text or target
     number = str(info.get("number", ""))
     if info["kind"] == "solution":  # not numbered: the site shows its title
-        shown = text or f"Solution to {_exercise_name(info['target'], ctx)}"
+        shown = text or f"Solution to {sx.exercise_name(info['target'], ctx.labels, lambda t: _inline(t, ctx))}"
     elif name == "eq":
         shown = f"({number})"
     elif name == "numref":
