@@ -42,11 +42,12 @@ README = """# {who} notebooks of *Gradient Starvation: an executable edition*
 Made by `make student` (`python -m gsutils.student`) from the executed chapters in `book/`.
 {what}
 
-* `jupyter/`: the chapters as Jupyter notebooks, with their outputs. Their Markdown is MyST (the
-  book's own format): in JupyterLab, `pip install jupyterlab-myst` renders its directives and glued
-  numbers; the notebooks in `colab/` are plain Markdown and open in any Jupyter too.
-* `colab/`: the same for Google Colab (upload one, or open it from Google Drive); its first cell
-  installs `gsutils` at the commit the notebook was made with.
+* `jupyter/`: the chapters as Jupyter notebooks, with their outputs. Their Markdown is MyST, the
+  book's own format: in JupyterLab, `pip install jupyterlab-myst` renders its directives
+  (exercises, admonitions, proofs), but numbers glued from the code show as their names there.
+* `colab/`: the same as plain Markdown, glued numbers written in, for Google Colab (upload one, or
+  open it from Google Drive) or any Jupyter; the first cell installs `gsutils` at the commit the
+  notebook was made with.
 
 To run a notebook in Jupyter, from any folder: install the book's package once, with
 `pip install "gsutils @ git+{repo}"` (or `pip install -e .` in a clone of the repository; the

@@ -141,7 +141,7 @@ def test_solution_forms_in_one_cell():
     myst.collect_labels(src, "p", {"exercise": 4}, labels)
     out = myst.convert(src, myst.Context(glue=None, cite=None, labels=labels, page="p", exercises=4))
     assert '<a id="ex-g"></a>\n> **Exercise 5** (G)\n>\n> Do.' in out
-    assert '<a id="sol-g"></a>\n<details>\n<summary>Solution to Exercise 5 (G)</summary>\n\nDone $x$.\n\n</details>' in out
+    assert '<a id="sol-g"></a>\n<details open>\n<summary>Solution to Exercise 5 (G)</summary>\n\nDone $x$.\n\n</details>' in out
     assert "> **Exercise** (Aside)\n>\n> No number." in out
     assert out.endswith("[Solution to Exercise 5 (G)](#sol-g), [Solution to Exercise 5 (G)](#sol-g), "
                         "[that](#ex-g), [Task 5](#ex-g).")

@@ -100,11 +100,13 @@ class Book:
         self.bib = citations.read_bib(self.root / "references.bib")
         self.labels: dict[str, dict] = {}
         self.titles = {}
-        self.exercises_before: dict[str, int] = {}  # the site numbers exercises book-wide, in toc order
-        exercises = 0
+        # The toc is not numbered, so the site numbers figures, tables, proofs and exercises
+        # book-wide, in toc order (= sorted order, tests/test_book_config.py); equations per page.
+        self.numbered_before: dict[str, dict[str, int]] = {}
+        counters: dict[str, int] = {}
         for stem, nb in self.notebooks.items():
-            self.exercises_before[stem] = exercises
-            counters: dict[str, int] = {"exercise": exercises}
+            counters.pop("equation", None)
+            self.numbered_before[stem] = dict(counters)
             for cell in nb.cells:
                 if cell.cell_type == "markdown":
                     title = next((h[2:].strip() for h in cell.source.splitlines() if h.startswith("# ")), None)
@@ -117,7 +119,6 @@ class Book:
                     if name:
                         self.labels[name] = {"kind": "figure", "doc": stem, "number": counters["figure"],
                                              "title": f"Fig. {counters['figure']}"}
-            exercises = counters["exercise"]
 
     def doc_link(self, target: str) -> tuple[str, str]:
         stem = Path(target).name.rsplit(".", 1)[0] if target.endswith((".md", ".ipynb")) else Path(target).name
@@ -145,9 +146,10 @@ class Book:
             rel = (self.root / "book" / path).resolve().relative_to(self.root.resolve()).as_posix()
             return f"{REPO_URL}/raw/{pin}/{rel}"
 
+        before = self.numbered_before.get(stem, {})
         ctx = myst.Context(glue=glue, cite=lambda role, keys: citations.cite(self.bib, role, keys),
                            labels=self.labels, doc_link=self.doc_link, file_url=file_url, page=stem,
-                           exercises=self.exercises_before.get(stem, 0))
+                           exercises=before.get("exercise", 0), figures_before=before.get("figure", 0))
         cells = []
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)
@@ -170,7 +172,8 @@ class Book:
                 ctx.figures.append(figure.get("name"))
                 anchor = f'<a id="{figure["name"]}"></a>\n' if figure.get("name") else ""
                 caption = myst.convert(str(figure["caption"]), ctx)
-                cells.append(nbformat.v4.new_markdown_cell(f"{anchor}*Fig. {len(ctx.figures)}: {caption}*"))
+                number = ctx.figures_before + len(ctx.figures)
+                cells.append(nbformat.v4.new_markdown_cell(f"{anchor}*Fig. {number}: {caption}*"))
         nb.cells = cells
         _pin_install_cell(nb, stem, pin)
         for i, cell in enumerate(nb.cells):  # stable ids: the file changes only when content does

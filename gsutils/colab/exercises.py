@@ -3,7 +3,7 @@
 The toc is not numbered, so Sphinx numbers every enumerable node book-wide in toc order: exercises
 are Exercise 1..N across the book (unless ``:nonumber:``), and a solution is titled "Solution to
 Exercise N (its title)". An exercise becomes a block quote with a bold "**Exercise N** (title)";
-a solution a ``<details>`` box; the gated ``-start``/``-end`` forms the same when both ends are in
+a solution a ``<details>`` box (closed if ``:class: dropdown``, as the site folds it, else open); the gated ``-start``/``-end`` forms the same when both ends are in
 one cell (``myst.convert`` joins them), else a title whose content follows in the next cells.
 """
 
@@ -57,5 +57,6 @@ def render(name: str, arg: str, options: dict, text: str, ctx, inline: Callable[
         summary = f"Solution to {exercise_name(arg, ctx.labels, inline)}"
         if name == "solution-start":  # an unpaired -start: a <details> cannot span cells
             return f"**{summary}**\n" + (f"\n{text}\n" if text else "")
-        return f"<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
+        shut = "dropdown" in options.get("class", "").split()  # the site folds only these
+        return f"<details{'' if shut else ' open'}>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
     return ""  # an -end

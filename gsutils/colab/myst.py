@@ -44,8 +44,9 @@ class Context:
     doc_link: Callable[[str], tuple[str, str]] = lambda doc: (doc, doc)  # doc -> (title, url)
     file_url: Callable[[str], str] = lambda path: path  # a repository path -> a URL
     page: str = ""  # the notebook being converted (labels of this page link as #label)
-    figures: list = field(default_factory=list)  # numbered as they come: [label or None]
-    exercises: int = 0  # numbered exercises so far, counted book-wide (set to the earlier pages' count)
+    figures: list = field(default_factory=list)  # this page's, numbered as they come: [label or None]
+    figures_before: int = 0  # figures are numbered book-wide: those of the earlier pages
+    exercises: int = 0  # numbered exercises so far, book-wide (start: the earlier pages' count)
 
 
 def leftovers(markdown: str) -> list[str]:
@@ -62,8 +63,8 @@ def leftovers(markdown: str) -> list[str]:
 
 def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: dict[str, dict]) -> None:
     """Add the targets of one Markdown cell to `labels`: sections (`(label)=` before a heading),
-    labelled directives (figures and tables numbered in order per page, as the site does) and
-    labelled equations. `counters` carries the numbering across the cells of one page."""
+    labelled directives (figures, tables, proofs and exercises numbered in order) and labelled
+    equations. `counters` carries the numbering across cells (and pages: see `Book`)."""
     lines = markdown.splitlines()
     for i, line in enumerate(lines):
         t = TARGET.match(line)
@@ -81,7 +82,7 @@ def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: di
                 continue
             kind = {"figure": "figure", "table": "table", "list-table": "table", "math": "equation"}.get(name, name)
             label = options.get("label") or options.get("name")
-            if kind in ("figure", "table") or label:
+            if kind in ("figure", "table") or label or (kind.startswith("prf:") and "nonumber" not in options):
                 counters[kind] = counters.get(kind, 0) + 1
             if label:
                 labels[label] = {"kind": kind, "doc": doc, "number": counters[kind],
@@ -216,7 +217,8 @@ def _directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
         if name == "image":
             return image
         ctx.figures.append(label)
-        return anchor + image + (f"\n\n*Fig. {len(ctx.figures)}: {text.strip()}*" if text.strip() else "")
+        number = ctx.figures_before + len(ctx.figures)
+        return anchor + image + (f"\n\n*Fig. {number}: {text.strip()}*" if text.strip() else "")
     if name in ("table", "list-table"):
         return anchor + (f"**{_inline(arg, ctx)}**\n\n" if arg else "") + text
     if name in QUOTES:
