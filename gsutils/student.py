@@ -2,7 +2,7 @@
 
 From the executed ``book/*.ipynb`` it writes, for every chapter,
 
-    _build/teacher/jupyter/NN.ipynb   the book's notebook as it is (MyST, outputs, solutions)
+    _build/teacher/jupyter/NN.ipynb   the book's notebook (MyST, outputs, solutions)
     _build/teacher/colab/NN.ipynb     its Colab edition (what colab/ holds)
     _build/student/jupyter/NN.ipynb   without solutions: every {solution} directive, every gated
                                       {solution-start}...{solution-end} range (cells inside it too)
@@ -13,7 +13,8 @@ Students run the notebooks themselves, but every other output stays (the figures
 ask about, the self-checks); what is removed cannot be reached: glue records that only the removed
 solutions read are dropped too, and a student notebook is refused (an error naming the cell) when
 anything left refers to a removed label or glue value or uses a variable that only a removed cell
-defines. Exercises keep their labels and numbers.
+defines. Exercises keep their labels and numbers. Every edition's install cell installs gsutils
+at one commit (as ``make colab`` pins it), so that a notebook runs the code it was made with.
 """
 
 from __future__ import annotations
@@ -44,15 +45,13 @@ Made by `make student` (`python -m gsutils.student`) from the executed chapters 
 
 * `jupyter/`: the chapters as Jupyter notebooks, with their outputs. Their Markdown is MyST, the
   book's own format: in JupyterLab, `pip install jupyterlab-myst` renders its directives
-  (exercises, admonitions, proofs), but numbers glued from the code show as their names there.
-* `colab/`: the same as plain Markdown, glued numbers written in, for Google Colab (upload one, or
-  open it from Google Drive) or any Jupyter; the first cell installs `gsutils` at the commit the
-  notebook was made with.
+  (exercises, admonitions, proofs) but does not fill in the numbers glued from the code.
+* `colab/`: the same in plain Markdown, glued numbers written in, for Google Colab (upload one, or
+  open it from Google Drive) or any Jupyter.
 
-To run a notebook in Jupyter, from any folder: install the book's package once, with
-`pip install "gsutils @ git+{repo}"` (or `pip install -e .` in a clone of the repository; the
-first cell of every notebook does the install when `gsutils` is missing). Nothing else needs
-copying: MNIST is fetched into `./data` on first use (set `GSUTILS_DATA` to use another folder, or
+A notebook runs from any folder. Its first cell installs the book's package when it is missing, at
+the commit the notebook was made with: `pip install "gsutils @ git+{repo}@{pin}"` (or
+`pip install -e .` in a clone of the repository at that commit). Nothing else needs copying: MNIST is fetched into `./data` on first use (set `GSUTILS_DATA` to use another folder, or
 `python -m gsutils fetch-data --root DIR`), and the paper-profile results are read from `./results`,
 else downloaded from the repository at the installed commit. The quick profile runs on a laptop's
 CPU in minutes per chapter; `profile = "paper"` in the parameters cell needs a GPU.
@@ -187,7 +186,6 @@ def student_notebook(nb, name: str = "notebook") -> nbformat.NotebookNode:
             cell.outputs = [o for o in cell.outputs
                             if o.get("metadata", {}).get("scrapbook", {}).get("name") not in hidden]
     nb.cells = [cell for _, cell in cells]
-    nb.metadata["gsbook"] = {"edition": "student", "source": f"book/{name}.ipynb"}
     return nb
 
 
@@ -226,16 +224,16 @@ def write(root: Path = colab.ROOT, out: Path | None = None, pin: str | None = No
                 path = folder / f"{stem}.ipynb"
                 if kind == "colab":
                     nb = source.edition(stem, pin)  # the teacher's: what colab/ holds
-                    if who == "student":
-                        nb.metadata["gsbook"]["edition"] = "colab, student"
-                    nbformat.write(nb, path)
-                elif who == "teacher":
-                    shutil.copyfile(root / "book" / f"{stem}.ipynb", path)
                 else:
-                    nbformat.write(source.notebooks[stem], path)
+                    nb = copy.deepcopy(source.notebooks[stem])
+                    colab.pin_install_cell(nb, stem, pin)
+                    nb.metadata["gsbook"] = {"edition": "jupyter", "source": f"book/{stem}.ipynb", "gsutils_commit": pin}
+                if who == "student":
+                    nb.metadata["gsbook"]["edition"] += ", student"
+                nbformat.write(nb, path)
                 written.append(path)
         title, what = WHO[who]
-        (out / who / "README.md").write_text(README.format(who=title, what=what, repo=colab.REPO_URL))
+        (out / who / "README.md").write_text(README.format(who=title, what=what, repo=colab.REPO_URL, pin=pin))
     return written
 
 

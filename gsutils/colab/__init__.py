@@ -175,7 +175,7 @@ class Book:
                 number = ctx.figures_before + len(ctx.figures)
                 cells.append(nbformat.v4.new_markdown_cell(f"{anchor}*Fig. {number}: {caption}*"))
         nb.cells = cells
-        _pin_install_cell(nb, stem, pin)
+        pin_install_cell(nb, stem, pin)
         for i, cell in enumerate(nb.cells):  # stable ids: the file changes only when content does
             cell["id"] = f"{stem[:2]}-{i:03d}"
         nb.metadata.pop("papermill", None)
@@ -224,7 +224,8 @@ def plotly_loading(html: str) -> str:
     return PLOTLY_SCRIPT.sub(wrap, html)
 
 
-def _pin_install_cell(nb, stem: str, pin: str) -> None:
+def pin_install_cell(nb, stem: str, pin: str) -> None:
+    """Make the first code cell of `nb` (the install cell) install gsutils at commit `pin`."""
     code = [c for c in nb.cells if c.cell_type == "code"]
     if not code or code[0].source.count(INSTALL) != 1:
         raise ValueError(f"book/{stem}.ipynb: the first code cell is not the install cell ({INSTALL})")

@@ -57,6 +57,15 @@ def render(name: str, arg: str, options: dict, text: str, ctx, inline: Callable[
         summary = f"Solution to {exercise_name(arg, ctx.labels, inline)}"
         if name == "solution-start":  # an unpaired -start: a <details> cannot span cells
             return f"**{summary}**\n" + (f"\n{text}\n" if text else "")
-        shut = "dropdown" in options.get("class", "").split()  # the site folds only these
-        return f"<details{'' if shut else ' open'}>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
+        return details(summary, text, shut=folded(options))  # the site folds only dropdowns
     return ""  # an -end
+
+
+def folded(options: dict) -> bool:
+    """Whether the site folds a directive: `:class: dropdown` (sphinx-togglebutton)."""
+    return "dropdown" in options.get("class", "").split()
+
+
+def details(summary: str, text: str, shut: bool = True) -> str:
+    """A <details> box; the blank lines let Jupyter and Colab render the Markdown inside."""
+    return f"<details{'' if shut else ' open'}>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"

@@ -1,9 +1,9 @@
 """MyST Markdown -> plain (Jupyter/Colab) Markdown, for the Colab editions.
 
 Directives (backtick or colon fences) become Markdown: admonitions, proofs and any directive this
-module does not know become a block quote with a bold title; exercises and solutions (also gated)
-are numbered and titled as on the site (see ``exercises``); figures become an image with a numbered
-caption; math, code and raw HTML keep their content. Roles become text or links:
+module does not know become a block quote with a bold title, and what the site folds (dropdowns,
+``:class: dropdown``) a ``<details>`` box; exercises and solutions (also gated) are numbered and
+titled as on the site (see ``exercises``); figures become an image with a numbered caption; math, code and raw HTML keep their content. Roles become text or links:
 glue values as the site shows them, citations as author-year links, references as their titles or
 numbers. Plain code blocks and code spans are left alone. ``leftovers`` finds what would still be
 MyST.
@@ -203,7 +203,9 @@ def _directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
         return ""
     if name in ADMONITIONS:
         title = _inline(arg, ctx) if name == "admonition" else _title(name) + (f": {_inline(arg, ctx)}" if arg else "")
-        return anchor + _quote(title, text)
+        return anchor + (sx.details(title, text) if sx.folded(options) else _quote(title, text))
+    if name == "dropdown":  # sphinx-design
+        return anchor + sx.details(_inline(arg, ctx) or "Details", text, shut="open" not in options)
     if name in CODE:
         return "```" + (arg.split()[0] if arg else "") + "\n" + "\n".join(content) + "\n```"
     if name == "math":
