@@ -50,14 +50,15 @@ Made by `make student` (`python -m gsutils.student`) from the executed chapters 
   open it from Google Drive) or any Jupyter.
 
 A notebook runs from any folder. Its first cell installs the book's package when it is missing, at
-the commit the notebook was made with: `pip install "gsutils @ git+{repo}@{pin}"` (or
-`pip install -e .` in a clone of the repository at that commit). Nothing else needs copying: MNIST is fetched into `./data` on first use (set `GSUTILS_DATA` to use another folder, or
-`python -m gsutils fetch-data --root DIR`), and the paper-profile results are read from `./results`,
-else downloaded from the repository at the installed commit. The quick profile runs on a laptop's
-CPU in minutes per chapter; `profile = "paper"` in the parameters cell needs a GPU.
+the commit the notebook was made with: `pip install "gsutils @ git+{repo}@{pin}"`
+(or `pip install -e .` in a clone of the repository at that commit). Nothing else needs copying:
+MNIST is fetched into `./data` on first use (set `GSUTILS_DATA` to use another folder, or run
+`python -m gsutils fetch-data --root DIR`), and the paper-profile results are read from
+`./results`, else downloaded from the repository at the installed commit. The quick profile runs
+on a laptop's CPU in minutes per chapter; `profile = "paper"` in the parameters cell needs a GPU.
 """
-WHO = {"student": ("Student", "Solutions are removed; exercises, self-checks and every other output stay."),
-       "teacher": ("Teacher", "The full chapters, solutions included (as on the website, where they fold).")}
+WHO = {"student": ("Student", "Solutions are removed; exercises, self-checks and all other outputs stay."),
+       "teacher": ("Teacher", "The full chapters, solutions included (folded, as on the website).")}
 
 
 def _directive(line: str) -> tuple[str, str] | None:
@@ -205,8 +206,8 @@ def _read_book(root: Path) -> None:
 
 
 def write(root: Path = colab.ROOT, out: Path | None = None, pin: str | None = None) -> list[Path]:
-    """Write the four editions of every chapter under `out` (default root/_build); the Colab ones
-    install gsutils at commit `pin` (default: HEAD, refused while gsutils/ has uncommitted changes)."""
+    """Write the four editions of every chapter under `out` (default root/_build); all install
+    gsutils at commit `pin` (default: HEAD, refused while gsutils/ has uncommitted changes)."""
     root = Path(root)
     out = Path(out) if out is not None else root / OUT
     _read_book(root)
@@ -227,7 +228,8 @@ def write(root: Path = colab.ROOT, out: Path | None = None, pin: str | None = No
                 else:
                     nb = copy.deepcopy(source.notebooks[stem])
                     colab.pin_install_cell(nb, stem, pin)
-                    nb.metadata["gsbook"] = {"edition": "jupyter", "source": f"book/{stem}.ipynb", "gsutils_commit": pin}
+                    nb.metadata["gsbook"] = {"edition": "jupyter", "source": f"book/{stem}.ipynb",
+                                             "gsutils_commit": pin}
                 if who == "student":
                     nb.metadata["gsbook"]["edition"] += ", student"
                 nbformat.write(nb, path)
@@ -240,7 +242,7 @@ def write(root: Path = colab.ROOT, out: Path | None = None, pin: str | None = No
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gsutils.student", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, help=f"output folder (default: {OUT}/ of the checkout)")
-    parser.add_argument("--pin", help="the commit the Colab editions install (default: HEAD, when gsutils/ is committed)")
+    parser.add_argument("--pin", help="the commit the notebooks install (default: HEAD, if gsutils/ is committed)")
     args = parser.parse_args(argv)
     try:
         written = write(out=args.out, pin=args.pin)

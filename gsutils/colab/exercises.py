@@ -2,9 +2,10 @@
 
 The toc is not numbered, so Sphinx numbers every enumerable node book-wide in toc order: exercises
 are Exercise 1..N across the book (unless ``:nonumber:``), and a solution is titled "Solution to
-Exercise N (its title)". An exercise becomes a block quote with a bold "**Exercise N** (title)";
-a solution a ``<details>`` box (closed if ``:class: dropdown``, as the site folds it, else open); the gated ``-start``/``-end`` forms the same when both ends are in
-one cell (``myst.convert`` joins them), else a title whose content follows in the next cells.
+Exercise N (its title)". An exercise becomes a block quote with a bold "**Exercise N** (title)"; a
+solution a ``<details>`` box (closed if ``:class: dropdown``, as the site folds it, else open); the
+gated ``-start``/``-end`` forms the same when both ends are in one cell (``myst.convert`` joins
+them), else a title whose content follows in the next cells.
 """
 
 from __future__ import annotations

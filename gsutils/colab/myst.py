@@ -3,10 +3,10 @@
 Directives (backtick or colon fences) become Markdown: admonitions, proofs and any directive this
 module does not know become a block quote with a bold title, and what the site folds (dropdowns,
 ``:class: dropdown``) a ``<details>`` box; exercises and solutions (also gated) are numbered and
-titled as on the site (see ``exercises``); figures become an image with a numbered caption; math, code and raw HTML keep their content. Roles become text or links:
-glue values as the site shows them, citations as author-year links, references as their titles or
-numbers. Plain code blocks and code spans are left alone. ``leftovers`` finds what would still be
-MyST.
+titled as on the site (see ``exercises``); figures become an image with a numbered caption; math,
+code and raw HTML keep their content. Roles become text or links: glue values as the site shows
+them, citations as author-year links, references as their titles or numbers. Plain code blocks and
+code spans are left alone. ``leftovers`` finds what would still be MyST.
 """
 
 from __future__ import annotations
