@@ -47,7 +47,7 @@ def exercise_name(label: str, labels: dict, inline: Callable[[str], str]) -> str
 def render(name: str, arg: str, options: dict, text: str, ctx, inline: Callable[[str], str]) -> str:
     """The Markdown of one directive (its content `text` already converted); `ctx.exercises`
     counts the numbered exercises so far."""
-    if name in EXERCISES:  # an unpaired -start: its content follows in later cells
+    if name in EXERCISES:  # an unpaired -start: its content follows in later cells, unquoted
         number = ""
         if "nonumber" not in options:
             ctx.exercises += 1
