@@ -161,3 +161,12 @@ def test_teacher_pages_close_the_book_before_the_bibliography():
 def test_reading_entries_have_a_doi_or_url(key):
     entry = re.search(rf"^@\w+\{{{key},(.*?)^\}}", BIB.read_text(), flags=re.M | re.S)
     assert entry and re.search(r"^\s*(doi|url)\s*=", entry.group(1), flags=re.M), key
+
+
+def test_colab_editions_link_the_notation_page():
+    from gsutils import REPO_URL, colab
+
+    book = colab.Book(ROOT)
+    assert book.doc_link("notation") == ("Notation and glossary", f"{REPO_URL}/blob/main/book/notation.md")
+    with pytest.raises(KeyError, match="no page 'nowhere'"):
+        book.doc_link("nowhere")
