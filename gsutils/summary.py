@@ -99,29 +99,3 @@ def missing_note() -> str:
         if not any(found):
             notes.append(f"- No row for {experiment}: {found[0]}.")
     return "\n\n" + "\n".join(notes) + "\n" if notes else ""
-
-
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else (f"{seconds / 60:.0f} min" if seconds < 7200
-                                                     else f"{seconds / 3600:.1f} h")
-
-
-def committed_runs(results_dir: str | Path | None = None) -> list[dict]:
-    """One row per committed results file of an experiment: where, when and how long it ran.
-
-    Read from the files' provenance (teaching page, "What runs where"); a profile that has no file
-    gives no row. `results_dir` as in ``headline_rows``.
-    """
-    from .experiments import EXPERIMENTS
-
-    rows = []
-    for experiment in EXPERIMENTS:
-        for profile in ("quick", "paper"):
-            name = f"{experiment}-{profile}.json"
-            path = results.committed(name) if results_dir is None else Path(results_dir) / name
-            if path is not None and path.exists():
-                prov = results.load(path)["provenance"]
-                rows.append({"experiment": experiment, "profile": profile,
-                             "device": prov["device"], "wall_time": _duration(prov["wall_time_s"]),
-                             "date": prov["finished_utc"][:10]})
-    return rows

@@ -37,13 +37,3 @@ def test_theory_rows_show_the_sd_spread(tmp_path):
     rows = headline_rows(tmp_path)
     assert [r["ours"] for r in rows] == ["1.640", "0.915", "1.708 (identical for every s1)"]
     assert {r["experiment"] for r in rows} == {"two-feature theory"}
-
-
-def test_committed_runs_read_the_provenance_of_existing_files_only(tmp_path):
-    from gsutils.summary import committed_runs
-
-    assert committed_runs(tmp_path) == []
-    write(tmp_path, "toy", "paper", {"runs": []})
-    (row,) = committed_runs(tmp_path)
-    assert row["experiment"] == "toy" and row["profile"] == "paper"
-    assert row["device"].startswith("cpu (") and row["wall_time"] == "1 s" and len(row["date"]) == 10

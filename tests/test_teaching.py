@@ -1,5 +1,5 @@
 """The pages for teachers (issue 12, item 4): the module's sessions and assignments, the reading
-list, and the notation and glossary page. Links between pages are checked by the site build (-W)."""
+list and the notation and glossary page. Links between pages are checked by the site build (-W)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 TEACHING = ROOT / "chapters" / "10_teaching.md"
 NOTATION = ROOT / "book" / "notation.md"
+READING_PAGE = ROOT / "book" / "reading.md"
 BIB = ROOT / "references.bib"
 
 READING = {"shah2020pitfalls", "geirhos2020shortcut", "sagawa2020distributionally", "liu2021just",
@@ -77,7 +78,7 @@ def test_two_assignments_with_grading_notes():
 
 
 def test_reading_list_is_cited_and_in_the_bibliography():
-    reading = sections(markdown(TEACHING), "## ")["Reading list"]
+    reading = READING_PAGE.read_text()
     keys = cited(reading)
     assert READING <= keys, f"reading list lacks {sorted(READING - keys)}"
     unknown = keys - bib_keys()
@@ -152,7 +153,7 @@ def test_teacher_pages_close_the_book_before_the_bibliography():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     captions = [part["caption"] for part in toc["parts"]]
     teachers = next(part for part in toc["parts"] if part["caption"] == "For teachers")
-    assert [c["file"] for c in teachers["chapters"]] == ["book/10_teaching", "book/notation"]
+    assert [c["file"] for c in teachers["chapters"]] == ["book/10_teaching", "book/reading", "book/notation"]
     assert captions.index("For teachers") == captions.index("Closing") + 1
     assert toc["parts"][-1]["chapters"][-1]["file"] == "book/bibliography"
 
@@ -170,3 +171,31 @@ def test_colab_editions_link_the_notation_page():
     assert book.doc_link("notation") == ("Notation and glossary", f"{REPO_URL}/blob/main/book/notation.md")
     with pytest.raises(KeyError, match="no page 'nowhere'"):
         book.doc_link("nowhere")
+
+
+def test_where_runs_reads_the_provenance_of_existing_files_only(tmp_path):
+    import torch
+
+    from gsutils import results, teaching
+    from gsutils.experiments import EXPERIMENTS
+
+    empty = teaching.where_runs(tmp_path)
+    assert empty == {"rows": [], "paper_on_cpu": [], "no_paper": list(EXPERIMENTS)}
+    results.save(tmp_path / "toy-paper.json", "toy", "paper", {}, {"runs": []},
+                 results.provenance(torch.device("cpu"), 150.0))
+    runs = teaching.where_runs(tmp_path)
+    (row,) = runs["rows"]
+    assert row["experiment"] == "toy" and row["device"].startswith("cpu (") and row["wall_time"] == "2 min"
+    assert runs["paper_on_cpu"] == ["toy"] and "toy" not in runs["no_paper"]
+
+
+def test_answer_keys_match_the_chapters():
+    from gsutils import teaching
+
+    keys = teaching.answer_keys()
+    assert float(keys["t_z2_wd_high"][0]) < float(keys["t_z2_wd_low"][0]), "feature 1 starves feature 2"
+    assert abs(keys["t_z2_sd_high"][0] - keys["t_z2_sd_low"][0]) < 1e-9, "SD decouples"
+    assert keys["g_total"][0] == 162_770 and keys["c_colour_train"][0] == 85.0
+    text = TEACHING.read_text()
+    unused = [k for k in keys if f"`{k}`" not in text]
+    assert not unused, f"answer keys the page never quotes: {unused}"
