@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 TEACHING = ROOT / "chapters" / "10_teaching.md"
 NOTATION = ROOT / "book" / "notation.md"
 READING_PAGE = ROOT / "book" / "reading.md"
+ASSIGNMENTS = ROOT / "book" / "assignments.md"
 BIB = ROOT / "references.bib"
 
 READING = {"shah2020pitfalls", "geirhos2020shortcut", "sagawa2020distributionally", "liu2021just",
@@ -66,8 +67,8 @@ def test_six_sessions_with_goals_reading_running_and_activities():
 
 
 def test_two_assignments_with_grading_notes():
-    top = sections(markdown(TEACHING), "## ")
-    assignments = {h: b for h, b in sections(top["Assignments"], "### ").items() if h.startswith("Assignment")}
+    assert "{doc}`assignments`" in markdown(TEACHING), "the teaching page links the assignments"
+    assignments = {h: b for h, b in sections(ASSIGNMENTS.read_text(), "## ").items() if h.startswith("Assignment")}
     assert len(assignments) >= 2, f"two assignments needed, found {list(assignments)}"
     for heading, body in assignments.items():
         assert "Grading notes" in body and "points)" in body, f"{heading!r} has no grading notes with points"
@@ -153,7 +154,8 @@ def test_teacher_pages_close_the_book_before_the_bibliography():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     captions = [part["caption"] for part in toc["parts"]]
     teachers = next(part for part in toc["parts"] if part["caption"] == "For teachers")
-    assert [c["file"] for c in teachers["chapters"]] == ["book/10_teaching", "book/reading", "book/notation"]
+    assert [c["file"] for c in teachers["chapters"]] == ["book/10_teaching", "book/assignments", "book/reading",
+                                                        "book/notation"]
     assert captions.index("For teachers") == captions.index("Closing") + 1
     assert toc["parts"][-1]["chapters"][-1]["file"] == "book/bibliography"
 
