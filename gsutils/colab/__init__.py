@@ -122,8 +122,12 @@ class Book:
 
     def doc_link(self, target: str) -> tuple[str, str]:
         stem = Path(target).name.rsplit(".", 1)[0] if target.endswith((".md", ".ipynb")) else Path(target).name
-        if stem not in self.notebooks:
-            raise KeyError(f"no page {target!r} in book/")
+        if stem not in self.notebooks:  # a plain page of book/ (e.g. notation.md): GitHub shows it
+            page = self.root / "book" / f"{stem}.md"
+            if not page.exists():
+                raise KeyError(f"no page {target!r} in book/")
+            title = next((h[2:].strip() for h in page.read_text().splitlines() if h.startswith("# ")), stem)
+            return title, f"{REPO_URL}/blob/main/book/{stem}.md"
         title = self.titles.get(stem) or stem
         return title, colab_url(stem) if stem in self.chapters else f"{REPO_URL}/blob/main/book/{stem}.ipynb"
 
