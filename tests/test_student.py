@@ -208,7 +208,7 @@ def test_real_student_notebooks_are_valid_and_solution_free(book_editions, stem)
     pupil = nbformat.read(book_editions / "student" / "colab" / f"{stem}.ipynb", as_version=4)
     for cell in pupil.cells:
         if cell.cell_type == "markdown":
-            assert not myst.leftovers(cell.source) and "<details>" not in cell.source, f"{stem}: {cell.source[:200]}"
+            assert not myst.leftovers(cell.source) and "<summary>Solution" not in cell.source, f"{stem}: {cell.source[:200]}"
 
 
 def test_student_notebook_runs_in_an_empty_folder(book_editions, tmp_path):
