@@ -227,6 +227,7 @@ def write(root: Path = colab.ROOT, out: Path | None = None, pin: str | None = No
                     nb = source.edition(stem, pin)  # the teacher's: what colab/ holds
                 else:
                     nb = copy.deepcopy(source.notebooks[stem])
+                    nb.cells.append(colab.licence_cell(stem))
                     colab.pin_install_cell(nb, stem, pin)
                     nb.metadata["gsbook"] = {"edition": "jupyter", "source": f"book/{stem}.ipynb",
                                              "gsutils_commit": pin}

@@ -52,3 +52,15 @@ def test_every_page_footer_states_both_licences():
     assert "MIT licence" in footer and "CC BY 4.0" in footer
     assert f"{gsutils.REPO_URL}/blob/main/LICENSE" in footer
     assert f"{gsutils.REPO_URL}/blob/main/LICENSES/CC-BY-4.0.txt" in footer
+
+
+def test_every_notebook_edition_ends_with_the_licences(tmp_path):
+    from gsutils import colab, student
+
+    book = colab.Book(ROOT)
+    stem = book.chapters[0]
+    assert "MIT licence" in book.edition(stem, "0" * 40).cells[-1].source
+    for path in student.write(ROOT, tmp_path, pin="0" * 40):
+        last = yaml.safe_load(path.read_text(encoding="utf8"))["cells"][-1]
+        text = "".join(last["source"])
+        assert "MIT licence" in text and "CC BY 4.0" in text and "CITATION.cff" in text, path

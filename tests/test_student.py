@@ -107,7 +107,8 @@ def test_teacher_notebooks_are_the_book(editions):
     root, read = editions
     for stem in ("01_a", "02_b"):
         nb, book = read("teacher", "jupyter", stem), nbformat.read(root / "book" / f"{stem}.ipynb", as_version=4)
-        assert nb.cells[2:] == book.cells[2:] and nb.cells[0] == book.cells[0]
+        assert nb.cells[2:-1] == book.cells[2:] and nb.cells[0] == book.cells[0]
+        assert nb.cells[-1] == colab.licence_cell(stem)
         assert nb.cells[1].source == f'# Installs gsutils at commit {PIN[:12]}, the code this notebook was built and tested with.\n"gsutils @ git+{gsutils.REPO_URL}@{PIN}"'
         assert nb.metadata["gsbook"] == {"edition": "jupyter", "source": f"book/{stem}.ipynb", "gsutils_commit": PIN}
         assert everything(read("teacher", "colab", stem)) == everything(colab.Book(root).edition(stem, PIN))

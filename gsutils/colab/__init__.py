@@ -178,7 +178,7 @@ class Book:
                 caption = myst.convert(str(figure["caption"]), ctx)
                 number = ctx.figures_before + len(ctx.figures)
                 cells.append(nbformat.v4.new_markdown_cell(f"{anchor}*Fig. {number}: {caption}*"))
-        nb.cells = cells
+        nb.cells = cells + [licence_cell(stem)]
         pin_install_cell(nb, stem, pin)
         for i, cell in enumerate(nb.cells):  # stable ids: the file changes only when content does
             cell["id"] = f"{stem[:2]}-{i:03d}"
@@ -226,6 +226,15 @@ def plotly_loading(html: str) -> str:
                 "})();</script>")
 
     return PLOTLY_SCRIPT.sub(wrap, html)
+
+
+def licence_cell(stem: str) -> nbformat.NotebookNode:
+    """The last cell of every edition: the licences that let it be reused, and how to cite it."""
+    return nbformat.v4.new_markdown_cell(
+        f"---\n*Gradient Starvation: an executable edition* ({REPO_URL}). Code: MIT licence "
+        f"({REPO_URL}/blob/main/LICENSE); text and figures: CC BY 4.0 "
+        f"(https://creativecommons.org/licenses/by/4.0/). Cite it with {REPO_URL}/blob/main/CITATION.cff.",
+        id=f"{stem[:2]}-licence")
 
 
 def pin_install_cell(nb, stem: str, pin: str) -> None:
