@@ -22,6 +22,7 @@ import contextlib
 import functools
 import http.server
 import io
+import logging
 import subprocess
 import sys
 import threading
@@ -115,6 +116,15 @@ JS_SOLUTIONS = """() => {
       part.appendChild(h2);
     }
     part.appendChild(sol);
+    const exercise = sol.querySelector('.admonition-title a[href^="#"]');
+    const target = exercise && document.getElementById(exercise.getAttribute('href').slice(1));
+    if (target && sol.id) {  // the exercise points to its solution, now chapters away
+      const p = target.appendChild(document.createElement('p'));
+      p.className = 'gs-solution-ref';
+      p.innerHTML = '<a></a>';
+      p.firstChild.href = '#' + sol.id;
+      p.firstChild.textContent = 'Solution at the end of the book';
+    }
   }
   const bib = [...document.querySelectorAll('article section:has(> h1)')].pop();
   bib.parentNode.insertBefore(part, bib);
@@ -181,13 +191,14 @@ def serve(folder: Path):
 
 
 def destination_pages(pdf: bytes, names) -> dict[str, int]:
-    """{anchor: 1-based page} for the named destinations Chromium wrote for link targets."""
+    """{anchor: 1-based page} for the named destinations Chromium wrote for link targets (as PDF
+    names, "/anchor")."""
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
-    dests = reader.named_destinations
-    return {name: reader.get_destination_page_number(dests["/" + name]) + 1
-            for name in names if "/" + name in dests}
+    dests = {str(key).lstrip("/"): dest for key, dest in reader.named_destinations.items()}
+    return {name: reader.get_destination_page_number(dests[name]) + 1
+            for name in names if name in dests}
 
 
 def outline_items(node):
@@ -276,6 +287,7 @@ def main(argv=None) -> int:
     parser.add_argument("--no-build", action="store_true", help="reuse _build/singlehtml")
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # "Object count ... exceeds trailer size"
     if not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
     start = time.monotonic()
