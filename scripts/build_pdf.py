@@ -96,6 +96,19 @@ JS_HEADINGS = """() => {
       h.replaceWith(copy);
     }
   }
+  // Sections of the same title in two chapters ("Training") share an id: later ones get their own,
+  // and so do the links to them from inside their chapter.
+  const seen = new Set();
+  chapters.forEach((ch, k) => {
+    for (const sec of [ch, ...ch.querySelectorAll('section[id]')]) {
+      if (seen.has(sec.id)) {
+        const old = '#' + sec.id;
+        sec.id = sec.id + '-' + k;
+        ch.querySelectorAll(`a[href="${old}"]`).forEach(a => { a.href = '#' + sec.id; });
+      }
+      seen.add(sec.id);
+    }
+  });
   return chapters.length;
 }"""
 # Solutions (sphinx-exercise) move, chapter by chapter, to a chapter of their own before the

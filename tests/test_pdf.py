@@ -138,9 +138,23 @@ def test_pdf_has_every_chapter_the_bibliography_and_the_contents(reader, text):
     for title in chapter_titles():
         assert _plain(title) in text, f"chapter {title!r} is not in the PDF's text"
     assert "Bibliography" in text and "Pezeshki" in text
-    contents = _plain(reader.pages[0].extract_text() + reader.pages[1].extract_text())
-    assert "Contents" in contents and re.search(r"Introduction: a learning proclivity \.* ?\d+", contents), (
-        "the contents on the first pages lack the chapters' page numbers")
+
+@pytest.mark.pdf
+def test_pdf_contents_give_pages_in_order(reader):
+    """The contents (first pages, up to the first chapter) list every chapter with a page number;
+    the numbers never decrease (a section that shares its title with one of an earlier chapter
+    once got that chapter's page)."""
+    head = [page.extract_text() or "" for page in reader.pages[:6]]
+    first = chapter_titles()[0]
+    pages = head[: next(i for i, t in enumerate(head) if _plain(t).startswith(first))]
+    text = "\n".join(pages)
+    assert "Contents" in text
+    lines = text[text.index("Contents"):].splitlines()
+    contents = _plain(" ".join(lines))
+    for title in chapter_titles():
+        assert re.search(re.escape(_plain(title)) + r" \.* ?\d+", contents), f"no page for {title!r}"
+    numbers = [int(m.group(1)) for line in lines if (m := re.search(r"\S\s+(\d+)$", line))]
+    assert numbers and numbers == sorted(numbers), f"page numbers out of order: {numbers}"
 
 
 @pytest.mark.pdf
