@@ -45,139 +45,7 @@ PDF_OPTIONS = dict(format="A4", print_background=True, outline=True, tagged=True
                    prefer_css_page_size=True, display_header_footer=True,
                    header_template="<span></span>", footer_template=FOOTER)
 
-# Every figure drawn and every equation typeset (IntersectionObserver answers "visible" at once,
-# see INIT_SCRIPT); then each plotly figure becomes an <img> of its SVG.
-JS_READY = """() => {
-  const mj = window.MathJax;
-  const gds = [...document.querySelectorAll('div.gs-figure')];
-  return !!(mj && mj.startup && mj.startup.document && window.__gsMathDone) &&
-         gds.every(gd => gd._fullLayout && gd.querySelector('.main-svg'));
-}"""
-INIT_SCRIPT = """
-window.IntersectionObserver = class {
-  constructor(callback) { this.callback = callback; }
-  observe(target) {
-    setTimeout(() => {
-      const box = target.getBoundingClientRect();
-      this.callback([{isIntersecting: true, target, intersectionRatio: 1, boundingClientRect: box,
-                      intersectionRect: box, rootBounds: null, time: performance.now()}], this);
-    }, 0);
-  }
-  unobserve() {} disconnect() {} takeRecords() { return []; }
-};
-window.addEventListener('load', () => {
-  const wait = () => window.MathJax && MathJax.startup && MathJax.startup.promise
-      ? MathJax.startup.promise.then(() => { window.__gsMathDone = true; })
-      : setTimeout(wait, 100);
-  wait();
-});
-"""
-JS_STATIC_FIGURES = """async (width) => {
-  for (const gd of [...document.querySelectorAll('div.gs-figure')]) {
-    const height = (gd.layout && gd.layout.height) || gd.clientHeight || 450;
-    const img = document.createElement('img');
-    img.src = await Plotly.toImage(gd, {format: 'svg', width, height});
-    img.className = 'gs-print-figure';
-    img.alt = gd.getAttribute('aria-label') || 'Figure';
-    gd.replaceWith(img);
-  }
-}"""
-# singlehtml nests each chapter in the landing page's "Contents" (its title an <h3>): chapters
-# become <h1>, their sections <h2>, ..., for the outline and the page breaks.
-JS_HEADINGS = """() => {
-  const chapters = [...document.querySelectorAll('span[id^="document-"] + section')];
-  for (const ch of chapters) {
-    const shift = Number(ch.querySelector('h1, h2, h3, h4, h5, h6').tagName[1]) - 1;
-    for (const h of [...ch.querySelectorAll('h1, h2, h3, h4, h5, h6')]) {
-      const level = Math.max(1, Number(h.tagName[1]) - shift);
-      const copy = document.createElement('h' + level);
-      for (const a of h.attributes) copy.setAttribute(a.name, a.value);
-      copy.append(...h.childNodes);
-      h.replaceWith(copy);
-    }
-  }
-  // Sections of the same title in two chapters ("Training") share an id: later ones get their own,
-  // and so do the links to them from inside their chapter.
-  const seen = new Set();
-  chapters.forEach((ch, k) => {
-    for (const sec of [ch, ...ch.querySelectorAll('section[id]')]) {
-      if (seen.has(sec.id)) {
-        const old = '#' + sec.id;
-        sec.id = sec.id + '-' + k;
-        ch.querySelectorAll(`a[href="${old}"]`).forEach(a => { a.href = '#' + sec.id; });
-      }
-      seen.add(sec.id);
-    }
-  });
-  return chapters.length;
-}"""
-# Solutions (sphinx-exercise) move, chapter by chapter, to a chapter of their own before the
-# bibliography; each keeps its link to its exercise.
-JS_SOLUTIONS = """() => {
-  const solutions = [...document.querySelectorAll('article .solution')];
-  if (!solutions.length) return 0;
-  const part = document.createElement('section');
-  part.id = 'gs-solutions';
-  part.innerHTML = '<h1>Solutions to the exercises</h1>';
-  let chapter = null;
-  for (const sol of solutions) {
-    const h1 = sol.closest('section:has(> h1)').querySelector(':scope > h1');
-    if (h1 !== chapter) {
-      chapter = h1;
-      const h2 = document.createElement('h2');
-      h2.textContent = h1.textContent.replace(/#$/, '');
-      part.appendChild(h2);
-    }
-    part.appendChild(sol);
-    const exercise = sol.querySelector('.admonition-title a[href^="#"]');
-    const target = exercise && document.getElementById(exercise.getAttribute('href').slice(1));
-    if (target && sol.id) {  // the exercise points to its solution, now chapters away
-      const p = target.appendChild(document.createElement('p'));
-      p.className = 'gs-solution-ref';
-      p.innerHTML = '<a></a>';
-      p.firstChild.href = '#' + sol.id;
-      p.firstChild.textContent = 'Solution at the end of the book';
-    }
-  }
-  const bib = [...document.querySelectorAll('article section:has(> h1)')].pop();
-  bib.parentNode.insertBefore(part, bib);
-  return solutions.length;
-}"""
-# The contents: every chapter (h1) and its sections (h2), linked, with an empty page-number slot.
-JS_TOC = """() => {
-  const chapters = [...document.querySelectorAll('article section:has(> h1)')].slice(1);
-  const item = (section, heading) => {
-    const li = document.createElement('li');
-    const title = heading.textContent.replace(/#$/, '').trim();
-    li.innerHTML = '<span class="gs-toc-line"><a></a><span class="gs-toc-dots"></span>' +
-                   '<span class="gs-toc-page"></span></span>';
-    li.querySelector('a').href = '#' + section.id;
-    li.querySelector('a').textContent = title;
-    li.querySelector('.gs-toc-page').dataset.target = section.id;
-    return li;
-  };
-  const nav = document.createElement('nav');
-  nav.className = 'gs-print-toc';
-  nav.setAttribute('aria-label', 'Contents');
-  const ol = nav.appendChild(document.createElement('ol'));
-  for (const ch of chapters) {
-    const li = ol.appendChild(item(ch, ch.querySelector(':scope > h1')));
-    const subs = [...ch.querySelectorAll(':scope > section:has(> h2)')];
-    if (subs.length) {
-      const sub = li.appendChild(document.createElement('ol'));
-      subs.forEach(s => sub.appendChild(item(s, s.querySelector(':scope > h2'))));
-    }
-  }
-  const contents = document.querySelector('#contents > h2');
-  if (contents) contents.after(nav);
-  else document.querySelector('article section > h1').after(nav);
-  return chapters.length;
-}"""
-JS_HEADING_TITLES = """() => [...document.querySelectorAll('article h1, article h2, article h3, article h4, article h5, article h6')]
-    .filter(h => h.getClientRects().length).map(h => h.textContent.replace(/#$/, '').replace(/\\s+/g, ' ').trim())"""
-JS_TOC_TARGETS = "() => [...document.querySelectorAll('.gs-toc-page')].map(s => s.dataset.target)"
-JS_TOC_PAGES = """(pages) => document.querySelectorAll('.gs-toc-page').forEach(
-    s => { s.textContent = pages[s.dataset.target] || ''; })"""
+PAGE_JS = Path(__file__).with_suffix(".js")  # the page side: window.gsPrint
 
 
 def build_singlehtml() -> None:
@@ -247,13 +115,16 @@ def clean_outline(pdf: bytes, titles: list[str]) -> bytes:
 
 def prepare(page) -> dict[str, int]:
     """Static figures, solutions at the end, the contents; returns what was done, for the log."""
-    page.wait_for_function(JS_READY, timeout=TIMEOUT_MS, polling=500)
-    figures = page.evaluate("() => document.querySelectorAll('div.gs-figure').length")
-    page.evaluate(JS_STATIC_FIGURES, PRINT_WIDTH_PX)
-    page.evaluate(JS_HEADINGS)
-    solutions = page.evaluate(JS_SOLUTIONS)
-    chapters = page.evaluate(JS_TOC)
-    page.evaluate("() => document.fonts.ready")
+    page.wait_for_function("gsPrint.ready()", timeout=TIMEOUT_MS, polling=500)
+    errors = page.evaluate("document.querySelectorAll('mjx-merror').length")
+    if errors:
+        raise RuntimeError(f"MathJax could not typeset {errors} formulas")
+    figures = page.evaluate("document.querySelectorAll('div.gs-figure').length")
+    page.evaluate("width => gsPrint.staticFigures(width)", PRINT_WIDTH_PX)
+    page.evaluate("gsPrint.headings()")
+    solutions = page.evaluate("gsPrint.solutions()")
+    chapters = page.evaluate("gsPrint.contents()")
+    page.evaluate("document.fonts.ready")
     return {"figures": figures, "solutions": solutions, "chapters": chapters}
 
 
@@ -276,7 +147,7 @@ def print_book(url: str, output: Path) -> dict[str, int]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.add_init_script(INIT_SCRIPT)
+        page.add_init_script(path=PAGE_JS)
         page.route("**/*", route)
         page.on("pageerror", lambda err: problems.append(f"JavaScript error: {err}"))
         page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
@@ -285,8 +156,9 @@ def print_book(url: str, output: Path) -> dict[str, int]:
         done = prepare(page)
         page.emulate_media(media="print")
         first = page.pdf(**PDF_OPTIONS)
-        page.evaluate(JS_TOC_PAGES, destination_pages(first, page.evaluate(JS_TOC_TARGETS)))
-        pdf = clean_outline(page.pdf(**PDF_OPTIONS), page.evaluate(JS_HEADING_TITLES))
+        targets = page.evaluate("gsPrint.contentsTargets()")
+        page.evaluate("pages => gsPrint.setContentsPages(pages)", destination_pages(first, targets))
+        pdf = clean_outline(page.pdf(**PDF_OPTIONS), page.evaluate("gsPrint.headingTitles()"))
         browser.close()
     if problems:
         raise RuntimeError("printing the book failed:\n  " + "\n  ".join(problems))
