@@ -98,7 +98,9 @@ function solutions() {
       p.firstChild.textContent = 'Solution at the end of the book';
     }
   }
-  const bib = [...document.querySelectorAll('article section:has(> h1)')].pop();
+  const list = document.querySelector('article .citation-list');  // sphinxcontrib-bibtex
+  const bib = (list && list.closest('section:has(> h1)')) ||
+              [...document.querySelectorAll('article section:has(> h1)')].pop();
   bib.parentNode.insertBefore(part, bib);
   return solutions.length;
 }
