@@ -16,7 +16,8 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
 * It loads ``static/gsfigures.js`` on the pages that have figures: it loads plotly.js (the
   cartesian partial bundle) when the first figure comes near the viewport and draws each figure
   as it comes into view, from its JSON, which the extension moves out of the page into
-  ``_figures/``. Every script file is deferred, and duplicated script tags (one of them,
+  ``_figures/``. No page loads MathJax (``gsbook_math`` typesets the math when the pages are
+  written). Every script file is deferred, and duplicated script tags (one of them,
   from sphinx-thebe, is a JavaScript error) are removed.
 * It registers the pybtex style ``gsbook`` (``bibtex_default_style``): the bibliography's labels
   are author-year ("Pezeshki et al., 2021"), as the citations in the text, not alpha ("PKB+21").
@@ -56,7 +57,8 @@ OWN_STATIC = Path("_ext") / "static"
 PLOTLY_JS = "plotly-cartesian.min.js"
 FIGURES_JS = "gsfigures.js"
 BOOK_JS = "gsbook.js"
-REQUIRED_ASSETS = (PLOTLY_JS, "mathjax/startup.js", "html-manager/embed.js",
+REQUIRED_ASSETS = (PLOTLY_JS, "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+                   "html-manager/embed.js",
                    "vendor/fontawesome/webfonts/fa-solid-900.woff2")  # icon subset, overrides the theme's
 # Kept synchronous: the theme's inline scripts read DOCUMENTATION_OPTIONS, and its (template-loaded,
 # synchronous) searchtools.js calls doctools.js's _ready.
@@ -175,14 +177,13 @@ def _external_figures(app, pagename, context) -> None:
 
 def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     """Load the figure drawer only on pages that draw a figure (it loads plotly.js when the first
-    figure comes near the viewport), and MathJax only on pages with math; defer every script
-    file (none blocks the first paint); add the meta description; drop repeated <script>
-    entries (sphinx-thebe registers its `const THEBE_JS_URL = ...` inline script twice under
+    figure comes near the viewport); load MathJax nowhere (gsbook_math typesets at build time);
+    defer every script file (none blocks the first paint); add the meta description; drop repeated
+    <script> entries (sphinx-thebe registers its `const THEBE_JS_URL = ...` inline script twice under
     Jupyter Book 1.0.4, and the second copy is a JavaScript error)."""
     _external_figures(app, pagename, context)
     if "plotly-graph-div" in context.get("body", ""):  # gsfigures.js loads plotly when needed
         app.builder.add_js_file(FIGURES_JS, defer="defer", **{"data-plotly": PLOTLY_JS})
-    math = 'class="math' in context.get("body", "")
     description = html.escape(_description(doctree), quote=True)
     context["metatags"] = (context.get("metatags", "")
                            + f'\n    <meta name="description" content="{description}" />')
@@ -190,8 +191,8 @@ def _page_scripts(app, pagename, templatename, context, doctree) -> None:
     for js in context.get("script_files", []):
         key = (getattr(js, "filename", str(js)) or "",  # inline scripts: None or ""
                tuple(sorted(getattr(js, "attributes", {}).items())))
-        if not math and ("mathjax/" in key[0] or "window.MathJax" in str(dict(key[1]).get("body"))):
-            continue  # myst-nb loads MathJax (0.75 MB) on every page; only pages with math need it
+        if "mathjax/" in key[0] or "window.MathJax" in str(dict(key[1]).get("body")):
+            continue  # Sphinx and myst-nb add MathJax; the pages carry typeset math instead
         if key not in seen:
             seen.add(key)
             attrs = dict(key[1])

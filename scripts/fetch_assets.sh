@@ -4,7 +4,9 @@
 # npm (`npm pack`, pinned, SHA-256 checked):
 #   plotly-cartesian.min.js  plotly.js's partial bundle with the trace types the book draws
 #                            (scatter, bar, contour, heatmap, image), the version plotly.py writes for
-#   mathjax/                 MathJax 3's components for TeX (base + AMS) to CHTML, and its fonts
+#   mathjax/                 MathJax 3's CHTML fonts (woff-v2), which the typeset pages link to
+#   ../mathjax-full/js/      MathJax 3 for node (not served): _ext/gsbook_math.py typesets every
+#                            page's math at build time with it, so no page loads MathJax
 #   html-manager/            the standalone ipywidgets embedder, no require.js
 #   vendor/fontawesome/      the theme's Font Awesome webfonts cut to the glyphs our pages show
 #                            (scripts/subset_icons.py; the site drops the theme's 1.5 MB fontawesome.js)
@@ -15,7 +17,7 @@ dest=.vendor/static
 # name@version  sha256 of the npm tarball
 PACKAGES="
 plotly.js-cartesian-dist-min@4.1.1 c5f9a84666b97e571a04de689e09319869e60900e265c89eac2f71d0b5a0de88
-mathjax@3.2.2 1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09
+mathjax-full@3.2.2 d8f080d2e4bdfb75284aac34d5eff155002eca47798b1d4e4bde31453e653f87
 @jupyter-widgets/html-manager@1.0.15 2b9d65cb7913e1c7d671757a10008b32c9c2448d4429513371e55c07d6107638
 axe-core@4.10.2 9ea2d2d6917da998122bdacfd3b473e31ead53f4b87146c716a12edf89158100
 "
@@ -38,22 +40,14 @@ echo "$PACKAGES" | while read -r spec sum; do
   tar -xzf "$dir"/*.tgz -C "$dir"
 done
 
-rm -rf "$dest" .vendor/axe
-mkdir -p "$dest/mathjax/output/chtml/fonts" "$dest/mathjax/input/tex/extensions" "$dest/mathjax/a11y" \
-  "$dest/html-manager" .vendor/axe
+rm -rf "$dest" .vendor/axe .vendor/mathjax-full
+mkdir -p "$dest/mathjax/output/chtml/fonts" "$dest/html-manager" .vendor/axe .vendor/mathjax-full
 cp "$tmp/plotly.js-cartesian-dist-min/package/plotly-cartesian.min.js" "$dest/"
-# MathJax as separate components (0.75 MB), loaded by startup.js as _config.yml's mathjax3_config
-# lists them: TeX input with the base and AMS packages only, CHTML output, hidden MathML for screen
-# readers, lazy typesetting (only what comes into view). The all-in-one tex-chtml.js (1.2 MB) adds the menu and autoloaded packages we never use.
-mj="$tmp/mathjax/package/es5"
-cp "$mj/startup.js" "$mj/core.js" "$dest/mathjax/"
-cp "$mj/input/tex-base.js" "$dest/mathjax/input/"
-cp "$mj/input/tex/extensions/ams.js" "$dest/mathjax/input/tex/extensions/"
-cp "$mj/output/chtml.js" "$dest/mathjax/output/"
-cp "$mj/output/chtml/fonts/tex.js" "$dest/mathjax/output/chtml/fonts/"
-cp -r "$mj/output/chtml/fonts/woff-v2" "$dest/mathjax/output/chtml/fonts/"
-cp "$mj/a11y/assistive-mml.js" "$dest/mathjax/a11y/"
-mkdir -p "$dest/mathjax/ui" && cp "$mj/ui/lazy.js" "$dest/mathjax/ui/"  # typeset math as it comes into view
+# MathJax: its node modules (TeX base + AMS to CHTML, hidden MathML) for the build, and the fonts
+# that the typeset pages' stylesheets name, for the browser.
+mj="$tmp/mathjax-full/package"
+cp -r "$mj/js" "$mj/LICENSE" .vendor/mathjax-full/
+cp -r "$mj/es5/output/chtml/fonts/woff-v2" "$dest/mathjax/output/chtml/fonts/"
 hm="$tmp/_jupyter-widgets_html-manager/package"
 cp "$hm/LICENSE" "$dest/html-manager/" 2>/dev/null || true
 find "$hm/dist" -maxdepth 1 -type f ! -name '*.map' ! -name '*-amd.js' -exec cp {} "$dest/html-manager/" \;

@@ -3,7 +3,7 @@
 Every page of ``_build/html`` is served from 127.0.0.1 and loaded in Debian's Chromium through
 Playwright; any request to another host is aborted and fails the test. A page fails on a JavaScript
 error, a request that had to leave the machine (or a local file that is missing), a plotly figure
-that was not drawn, a figure slider that does not change the figure, math that MathJax did not
+that was not drawn, a figure slider that does not change the figure, math that was not
 typeset, an unresolved citation, or (chapters) a Colab link other than the chapter's Colab edition
 (colab/NN_name.ipynb) on branch main. Build the site first (``make site``); without ``_build/html`` the test is skipped.
 """
@@ -150,11 +150,15 @@ JS_RAIL = """([id, k]) => {
     return {x: b.x, y: b.y, width: b.width, height: b.height};
 }"""
 
-JS_MATH = """() => {
-    const math = document.querySelectorAll('.math, .MathJax, script[type^="math/tex"]').length;
-    const typeset = document.querySelectorAll('mjx-container').length;
-    const errors = document.querySelectorAll('mjx-merror').length;
-    return {math, typeset, errors, mathjax: typeof window.MathJax === 'object' && !!window.MathJax.startup};
+JS_MATH = """async () => {
+    const elements = [...document.querySelectorAll('.math')];
+    const raw = elements.filter(e => !e.querySelector('mjx-container')).map(e => e.textContent.slice(0, 80));
+    await document.fonts.ready;
+    const fonts = [...document.fonts].filter(f => f.family.replace(/"/g, '').startsWith('MJX'));
+    return {math: elements.length, raw, errors: document.querySelectorAll('mjx-merror').length,
+            loaded: fonts.filter(f => f.status === 'loaded').length,
+            failed: fonts.filter(f => f.status === 'error').map(f => f.family),
+            mathjax: typeof window.MathJax !== 'undefined'};
 }"""
 
 
@@ -201,24 +205,17 @@ def check_slider(page, record: PageRecord, div_id: str, k: int, slider: dict) ->
 
 
 def check_math(page, record: PageRecord) -> None:
+    """Math arrives typeset (gsbook_math, at build time): no MathJax in the page, no raw TeX, no
+    TeX error, and the MathJax fonts its stylesheet names load."""
     counts = page.evaluate(JS_MATH)
+    if counts["mathjax"]:
+        record.add("page loads MathJax, although its math is typeset at build time")
     if counts["math"] == 0:
         return
-    if not counts["mathjax"]:
-        record.add(f"page has math ({counts['math']} elements) but MathJax did not load")
-        return
-    try:
-        page.wait_for_function("() => window.MathJax.startup.promise.then(() => true)",
-                               timeout=TIMEOUT_MS)
-    except Exception:
-        record.add("MathJax did not finish typesetting")
-    # MathJax typesets lazily (ui/lazy): bring every expression into view so all of it is checked.
-    page.evaluate("""async () => { for (const m of document.querySelectorAll('mjx-container')) {
-        m.scrollIntoView({block: 'center'}); await new Promise(r => setTimeout(r, 15)); } }""")
-    page.wait_for_timeout(500)
-    counts = page.evaluate(JS_MATH)
-    if counts["typeset"] == 0 or counts["errors"]:
-        record.add(f"math not rendered by MathJax: {counts}")
+    if counts["raw"] or counts["errors"]:
+        record.add(f"math not typeset: {counts['errors']} TeX errors, raw TeX {counts['raw'][:3]}")
+    if counts["failed"] or not counts["loaded"]:
+        record.add(f"MathJax fonts did not load ({counts['loaded']} loaded, failed: {counts['failed']})")
 
 
 def check_text(page, record: PageRecord) -> None:

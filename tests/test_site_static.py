@@ -4,9 +4,8 @@
   turned "1,000" into "(1, 0)". Every ``{glue:text}`` of every page is compared, in page order,
   with the text its notebook stored (a stored string literal: its value; anything else: as stored).
 * Weight: the bytes of everything a page references (its HTML, scripts, stylesheets and what they
-  import, fonts, images, plotly.js and the figures' JSON where gsfigures.js will load them, all of MathJax's components and fonts on pages with
-  math,)
-  stay within the budget: 4 MB on a page with a figure, 2 MB on one without.
+  import, fonts, images, plotly.js and the figures' JSON where gsfigures.js will load them, and
+  every MathJax font on a page with typeset math) stay within the budget: 4 MB on a page with a figure, 2 MB on one without.
 
 Marked ``site``: run after the site build (``make test`` does); skipped without ``_build/html``.
 """
@@ -32,7 +31,7 @@ NOTEBOOK_PAGES = [p for p in PAGES if (ROOT / p.relative_to(SITE)).with_suffix("
 GLUE_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
 GLUE_PREFIX = "application/papermill.record/"
 FIGURE_BUDGET, PAGE_BUDGET = 4_000_000, 2_000_000
-MATHJAX = SITE / "_static" / "mathjax"  # startup.js loads its components and fonts
+MATHJAX_FONTS = SITE / "_static" / "mathjax" / "output" / "chtml" / "fonts"  # named by typeset math
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)|@import\s+['"]([^'"]+)['"]""")
 
 
@@ -173,8 +172,8 @@ def page_weight(page: Path) -> tuple[int, dict[str, int], bool]:
             files.add(path)
             if path.suffix == ".css" and path.is_file():
                 _css_closure(path, files)
-    if parser.has_math and MATHJAX.is_dir():  # components and fonts, loaded as needed: count all
-        files.update(p.resolve() for p in MATHJAX.rglob("*") if p.is_file())
+    if parser.has_math and MATHJAX_FONTS.is_dir():  # loaded as glyphs need them: count all
+        files.update(p.resolve() for p in MATHJAX_FONTS.rglob("*") if p.is_file())
     missing = [str(p) for p in files if not p.is_file()]
     assert not missing, f"{page.name} references missing files: {missing}"
     sizes = {str(p.relative_to(SITE.resolve())): p.stat().st_size for p in files}

@@ -16,9 +16,5 @@
   }
   function soon(ms) { clearTimeout(timer); timer = setTimeout(mark, ms); }
   window.addEventListener("resize", function () { soon(150); });
-  window.addEventListener("load", function () {
-    var mj = window.MathJax;
-    var typeset = mj && mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve();
-    typeset.then(function () { soon(500); });
-  });
+  window.addEventListener("load", function () { soon(500); });
 })();
