@@ -7,7 +7,6 @@ Loaded through ``sphinx.local_extensions`` in ``_config.yml``.
   - sphinx-exercise registers node handlers for the ``singlehtml`` builder, so Sphinx no longer
     falls back to the ``html`` handlers of every other extension (myst-nb's hidden-cell node
     raised ``NotImplementedError``); the missing ones are copied over.
-  - MathJax typesets everything at once (the site's ``ui/lazy`` typesets only what is on screen).
   - ``gsprint.css`` (``_ext/static``) lays the page out for A4.
   - Sphinx writes every link of the single page as seen from the output's root, though the page
     is the root document ``book/00_index.html``: the page is moved to ``index.html`` (replacing
@@ -31,16 +30,13 @@ SINGLE_PAGE = "index.html"  # the whole book, in the singlehtml output
 
 
 def _singlehtml(app) -> None:
-    """Handlers, eager MathJax and print CSS for the single-page edition."""
+    """Node handlers and print CSS for the single-page edition."""
     if app.builder.name != "singlehtml":
         return
     handlers = app.registry.translation_handlers
     single = handlers.setdefault("singlehtml", {})
     for name, pair in handlers.get("html", {}).items():
         single.setdefault(name, pair)
-    loader = dict(app.config.mathjax3_config.get("loader", {}))
-    loader["load"] = [c for c in loader.get("load", []) if c != "ui/lazy"]
-    app.config.mathjax3_config = {**app.config.mathjax3_config, "loader": loader}
     app.add_css_file(PRINT_CSS)
 
 
@@ -53,7 +49,10 @@ def _own_page_links(app, pagename, templatename, context, doctree) -> None:
 def _page_at_root(app, exception) -> None:
     if exception is None and app.builder.name == "singlehtml":
         page = Path(app.outdir) / f"{app.config.root_doc}{app.builder.out_suffix}"
-        page.replace(Path(app.outdir) / SINGLE_PAGE)
+        up = "../" * app.config.root_doc.count("/")  # gsbook_math's font stylesheet: from the page
+        text = page.read_text(encoding="utf8").replace(f"{up}_static/", "_static/")
+        (Path(app.outdir) / SINGLE_PAGE).write_text(text, encoding="utf8")
+        page.unlink()
 
 
 def _pdf_source(app) -> Path:

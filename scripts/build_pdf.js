@@ -23,7 +23,8 @@ window.addEventListener('load', () => {
 
 // Every figure drawn and every equation typeset.
 function ready() {
-  const math = !document.querySelector('.math') || window.__gsMathDone;
+  // The site typesets its math at build time (_ext/gsbook_math.py); wait for MathJax only if it runs.
+  const math = !document.querySelector('script[src*="mathjax"]') || window.__gsMathDone;
   const gds = [...document.querySelectorAll('div.gs-figure')];
   return math && gds.every(gd => gd._fullLayout && gd.querySelector('.main-svg'));
 }
