@@ -1,4 +1,5 @@
-/* The page side of scripts/build_pdf.py, run in Chromium on the single-page book (_build/singlehtml).
+/* The page side of scripts/build_pdf.py, run in Chromium on the single-page book
+   (_build/singlehtml).
    Loaded before the page's own scripts (Playwright's add_init_script): it answers every
    IntersectionObserver at once, so the site's lazy figure drawer (gsfigures.js) draws every figure,
    and it defines window.gsPrint, whose steps build_pdf.py calls in order. */
@@ -23,7 +24,7 @@ window.addEventListener('load', () => {
 
 // Every figure drawn and every equation typeset.
 function ready() {
-  // The site typesets its math at build time (_ext/gsbook_math.py); wait for MathJax only if it runs.
+  // Math is typeset at build time (_ext/gsbook_math.py): wait for MathJax only where it runs.
   const math = !document.querySelector('script[src*="mathjax"]') || window.__gsMathDone;
   const gds = [...document.querySelectorAll('div.gs-figure')];
   return math && gds.every(gd => gd._fullLayout && gd.querySelector('.main-svg'));
@@ -150,8 +151,10 @@ function contentsTargets() {
 }
 
 function setContentsPages(pages) {
-  document.querySelectorAll('.gs-toc-page').forEach(s => { s.textContent = pages[s.dataset.target] || ''; });
+  for (const slot of document.querySelectorAll('.gs-toc-page')) {
+    slot.textContent = pages[slot.dataset.target] || '';
+  }
 }
 
-window.gsPrint = {ready, staticFigures, headings, solutions, contents, headingTitles, contentsTargets,
-                  setContentsPages};
+window.gsPrint = {ready, staticFigures, headings, solutions, contents, headingTitles,
+                  contentsTargets, setContentsPages};

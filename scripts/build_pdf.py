@@ -183,7 +183,8 @@ def main(argv=None) -> int:
     from pypdf import PdfReader
 
     pages = len(PdfReader(args.output).pages)
-    print(f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}: "
+    name = args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output
+    print(f"wrote {name}: "
           f"{pages} pages, {args.output.stat().st_size / 1e6:.1f} MB, {done['chapters']} chapters, "
           f"{done['figures']} figures, {done['solutions']} solutions, "
           f"{time.monotonic() - start:.0f} s")

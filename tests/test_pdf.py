@@ -41,7 +41,7 @@ def _plain(text: str) -> str:
 
 
 def toc_pages() -> list[Path]:
-    """The book's pages in the toc's order (executed notebooks, or Markdown like the bibliography)."""
+    """The book's pages in the toc's order (executed notebooks, or Markdown: the bibliography)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = [toc["root"]] + [ch["file"] for part in toc["parts"] for ch in part["chapters"]]
     return [next(p for p in (ROOT / f"{f}.ipynb", ROOT / f"{f}.md") if p.exists()) for f in files]
@@ -56,7 +56,8 @@ def _markdown(path: Path) -> str:
 
 def chapter_titles() -> list[str]:
     """The first '# ' heading of each page in the toc, after the landing page."""
-    return [re.search(r"^# (.+)$", _markdown(path), re.M).group(1).strip() for path in toc_pages()[1:]]
+    return [re.search(r"^# (.+)$", _markdown(path), re.M).group(1).strip()
+            for path in toc_pages()[1:]]
 
 
 def figure_count() -> int:
@@ -85,11 +86,13 @@ def _bookmarks(pdf: bytes) -> list[str]:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(pdf))
-    return [str(item["/Title"]) for item in build_pdf.outline_items(reader.root_object["/Outlines"])]
+    return [str(item["/Title"])
+            for item in build_pdf.outline_items(reader.root_object["/Outlines"])]
 
 
 def test_clean_outline_gives_each_bookmark_its_heading():
-    garbled = _pdf_with_bookmarks(["Book", "How to read itHow to read it", "A long titleA longtitle"])
+    garbled = _pdf_with_bookmarks(["Book", "How to read itHow to read it",
+                                   "A long titleA longtitle"])
     fixed = build_pdf.clean_outline(garbled, ["Book", "How to read it", "A long title"])
     assert _bookmarks(fixed) == ["Book", "How to read it", "A long title"]
 
@@ -110,7 +113,8 @@ def test_destination_pages_reads_named_destinations():
     out = io.BytesIO()
     writer.write(out)
     assert PdfReader(io.BytesIO(out.getvalue())).named_destinations
-    assert build_pdf.destination_pages(out.getvalue(), ["chapter-two", "absent"]) == {"chapter-two": 3}
+    pages = build_pdf.destination_pages(out.getvalue(), ["chapter-two", "absent"])
+    assert pages == {"chapter-two": 3}
 
 
 # --------------------------------------------------------------------------- the built PDF
@@ -152,14 +156,16 @@ def test_pdf_contents_give_pages_in_order(reader):
     lines = text[text.index("Contents"):].splitlines()
     contents = _plain(" ".join(lines))
     for title in chapter_titles():
-        assert re.search(re.escape(_plain(title)) + r" \.* ?\d+", contents), f"no page for {title!r}"
+        assert re.search(re.escape(_plain(title)) + r" \.* ?\d+", contents), (
+            f"no page for {title!r}")
     numbers = [int(m.group(1)) for line in lines if (m := re.search(r"\S\s+(\d+)$", line))]
     assert numbers and numbers == sorted(numbers), f"page numbers out of order: {numbers}"
 
 
 @pytest.mark.pdf
 def test_pdf_bookmarks_are_the_chapters(reader):
-    top = [_plain(str(item["/Title"])) for item in build_pdf.outline_items(reader.root_object["/Outlines"])]
+    top = [_plain(str(item["/Title"]))
+           for item in build_pdf.outline_items(reader.root_object["/Outlines"])]
     for title in chapter_titles():
         assert _plain(title) in top, f"no bookmark {title!r}"
 
@@ -194,7 +200,8 @@ def test_pdf_cuts_nothing_at_the_right(reader):
     """Every word lies inside the text column: a figure, table or code line cut at the page's
     edge would leave words past the right margin (pdftotext's word boxes, Debian poppler-utils)."""
     if shutil.which("pdftotext") is None:
-        pytest.fail("pdftotext is missing: apt-get install poppler-utils (`make test-pdf` does this)")
+        pytest.fail("pdftotext is missing: apt-get install poppler-utils "
+                    "(`make test-pdf` does this)")
     boxes = subprocess.run(["pdftotext", "-bbox", str(PDF), "-"], check=True, capture_output=True,
                            text=True).stdout
     outside = []
@@ -220,7 +227,8 @@ def test_site_links_the_pdf_only_where_it_is_there():
         pytest.skip(f"no built site at {SITE}: run `make site` first")
     pages = [p for p in SITE.rglob("*.html") if "_static" not in p.parts and p.name != "index.html"]
     for page in pages:
-        links = re.findall(r'<a href="([^"]*)"[^>]*>Download the book \(PDF\)</a>', page.read_text())
+        links = re.findall(r'<a href="([^"]*)"[^>]*>Download the book \(PDF\)</a>',
+                           page.read_text())
         if SITE_PDF.is_file():
             assert len(links) == 1, f"{page.relative_to(SITE)}: {len(links)} links to the PDF"
             assert (page.parent / links[0]).resolve() == SITE_PDF.resolve()
