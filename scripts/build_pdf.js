@@ -107,8 +107,9 @@ function solutions() {
   return solutions.length;
 }
 
-// The contents: every chapter (h1) and its sections (h2), linked, with an empty page-number slot.
-function contents() {
+// The contents: every chapter (h1) and its sections (h2), linked, with an empty page-number slot;
+// parts ({"book/04_toy_task": "Experiments"}: the toc's captions) above their first chapter.
+function contents(parts) {
   const chapters = [...document.querySelectorAll('article section:has(> h1)')].slice(1);
   const item = (section, heading) => {
     const li = document.createElement('li');
@@ -125,6 +126,12 @@ function contents() {
   nav.setAttribute('aria-label', 'Contents');
   const ol = nav.appendChild(document.createElement('ol'));
   for (const ch of chapters) {
+    const doc = ch.previousElementSibling && ch.previousElementSibling.id.replace(/^document-/, '');
+    if (parts[doc]) {
+      const part = ol.appendChild(document.createElement('li'));
+      part.className = 'gs-toc-part';
+      part.textContent = parts[doc];
+    }
     const li = ol.appendChild(item(ch, ch.querySelector(':scope > h1')));
     const subs = [...ch.querySelectorAll(':scope > section:has(> h2)')];
     if (subs.length) {

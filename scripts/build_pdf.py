@@ -113,6 +113,15 @@ def clean_outline(pdf: bytes, titles: list[str]) -> bytes:
     return out.getvalue()
 
 
+def toc_parts() -> dict[str, str]:
+    """{first page of a part: the part's caption}, from _toc.yml (singlehtml drops the captions)."""
+    import yaml
+
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf8"))
+    return {part["chapters"][0]["file"]: part["caption"]
+            for part in toc.get("parts", []) if part.get("caption") and part.get("chapters")}
+
+
 def prepare(page) -> dict[str, int]:
     """Static figures, solutions at the end, the contents; returns what was done, for the log."""
     page.wait_for_function("gsPrint.ready()", timeout=TIMEOUT_MS, polling=500)
@@ -123,7 +132,7 @@ def prepare(page) -> dict[str, int]:
     page.evaluate("width => gsPrint.staticFigures(width)", PRINT_WIDTH_PX)
     page.evaluate("gsPrint.headings()")
     solutions = page.evaluate("gsPrint.solutions()")
-    chapters = page.evaluate("gsPrint.contents()")
+    chapters = page.evaluate("parts => gsPrint.contents(parts)", toc_parts())
     page.evaluate("document.fonts.ready")
     return {"figures": figures, "solutions": solutions, "chapters": chapters}
 
