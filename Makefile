@@ -15,6 +15,9 @@
 #   make colab                        the Colab editions colab/*.ipynb from book/*.ipynb (commit
 #                                     gsutils first: the editions install the commit they name)
 #   make test-colab                   the Colab simulation of the chapters `make test` leaves out
+#   make student                      student notebooks (solutions removed) and teacher notebooks,
+#                                     for Jupyter and Colab, from book/*.ipynb into _build/student/
+#                                     and _build/teacher/ (a README.md in each says how to use them)
 #   make setup | data | fashion-mnist | assets | browser | poppler | colab-venv | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -35,7 +38,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
 COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow test-colab colab colab-venv chapter setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
+.PHONY: help book site test test-slow test-colab colab student colab-venv chapter setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -107,6 +110,10 @@ pdf: setup assets browser
 # and pyproject.toml first (the generator refuses otherwise), then commit colab/.
 colab: setup
 	$(PY) -m gsutils.colab
+
+# The course notebooks (gsutils/student.py); the Colab ones pin gsutils to HEAD, like `make colab`.
+student: setup
+	$(PY) -m gsutils.student
 
 chapter: setup data
 	@[ -n "$(CH)" ] || { echo "usage: make chapter CH=04_toy_task [PARAMS=\"-p profile paper\"]"; exit 2; }

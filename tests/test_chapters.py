@@ -8,9 +8,10 @@ import pytest
 
 CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("*.md"))
 LANDING = "00_index"  # the book's front page: a summary and the contents, not a chapter
+TEACHING = "10_teaching"  # for teachers: sessions and assignments, checked by tests/test_teaching.py
 
 
-@pytest.mark.parametrize("path", [p for p in CHAPTERS if p.stem != LANDING], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", [p for p in CHAPTERS if p.stem not in (LANDING, TEACHING)], ids=lambda p: p.stem)
 def test_chapter_states_objectives_and_ends_with_exercises(path):
     markdown = [c.source for c in jupytext.read(path).cells if c.cell_type == "markdown"]
     assert any("{admonition} Learning objectives" in m for m in markdown[:3])

@@ -3,6 +3,7 @@ Markdown (no MyST left), pin the gsutils they were built with, and draw their fi
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -171,3 +172,23 @@ def test_launch_buttons_open_the_editions():
     ext._colab_edition(SimpleNamespace(confdir=str(ROOT)), f"book/{stem}", None, context, None)
     urls = [b["url"] for b in context["header_buttons"][0]["buttons"]]
     assert urls == [colab.colab_url(stem), "https://mybinder.org/x"]
+
+
+@pytest.mark.site
+def test_numbers_are_the_sites(book):
+    """Figures, proofs and exercises carry the site's numbers: book-wide, as the toc is not numbered."""
+    html = ROOT / "_build" / "html" / "book"
+    if not html.is_dir():
+        pytest.skip("needs the site build in _build/html")
+    caption = re.compile(r'caption-number">([^<]*)<')
+    pages, checked = {}, 0
+    for label, info in book.labels.items():
+        if info["kind"] in ("figure", "exercise") or info["kind"].startswith("prf:") and info["kind"] != "prf:proof":
+            page = pages.setdefault(info["doc"], (html / f"{info['doc']}.html").read_text())
+            at = page.find(f'id="{label}"')
+            shown = caption.search(page, at) if at >= 0 else None
+            assert shown, f"{label}: no numbered element with that id on {info['doc']}.html"
+            assert shown.group(1).split()[-1] == str(info["number"]), (
+                f"{label}: the site shows {shown.group(1).strip()!r}, the Colab edition {info['number']}")
+            checked += 1
+    assert checked

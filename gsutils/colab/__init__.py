@@ -100,8 +100,13 @@ class Book:
         self.bib = citations.read_bib(self.root / "references.bib")
         self.labels: dict[str, dict] = {}
         self.titles = {}
+        # The toc is not numbered, so the site numbers figures, tables, proofs and exercises
+        # book-wide, in toc order (= sorted order, tests/test_book_config.py); equations per page.
+        self.numbered_before: dict[str, dict[str, int]] = {}
+        counters: dict[str, int] = {}
         for stem, nb in self.notebooks.items():
-            counters: dict[str, int] = {}
+            counters.pop("equation", None)
+            self.numbered_before[stem] = dict(counters)
             for cell in nb.cells:
                 if cell.cell_type == "markdown":
                     title = next((h[2:].strip() for h in cell.source.splitlines() if h.startswith("# ")), None)
@@ -117,8 +122,12 @@ class Book:
 
     def doc_link(self, target: str) -> tuple[str, str]:
         stem = Path(target).name.rsplit(".", 1)[0] if target.endswith((".md", ".ipynb")) else Path(target).name
-        if stem not in self.notebooks:
-            raise KeyError(f"no page {target!r} in book/")
+        if stem not in self.notebooks:  # a plain page of book/ (e.g. notation.md): GitHub shows it
+            page = self.root / "book" / f"{stem}.md"
+            if not page.exists():
+                raise KeyError(f"no page {target!r} in book/")
+            title = next((h[2:].strip() for h in page.read_text().splitlines() if h.startswith("# ")), stem)
+            return title, f"{REPO_URL}/blob/main/book/{stem}.md"
         title = self.titles.get(stem) or stem
         return title, colab_url(stem) if stem in self.chapters else f"{REPO_URL}/blob/main/book/{stem}.ipynb"
 
@@ -141,8 +150,10 @@ class Book:
             rel = (self.root / "book" / path).resolve().relative_to(self.root.resolve()).as_posix()
             return f"{REPO_URL}/raw/{pin}/{rel}"
 
+        before = self.numbered_before.get(stem, {})
         ctx = myst.Context(glue=glue, cite=lambda role, keys: citations.cite(self.bib, role, keys),
-                           labels=self.labels, doc_link=self.doc_link, file_url=file_url, page=stem)
+                           labels=self.labels, doc_link=self.doc_link, file_url=file_url, page=stem,
+                           exercises=before.get("exercise", 0), figures_before=before.get("figure", 0))
         cells = []
         for cell in nb.cells:
             cell.metadata.pop("papermill", None)
@@ -165,9 +176,10 @@ class Book:
                 ctx.figures.append(figure.get("name"))
                 anchor = f'<a id="{figure["name"]}"></a>\n' if figure.get("name") else ""
                 caption = myst.convert(str(figure["caption"]), ctx)
-                cells.append(nbformat.v4.new_markdown_cell(f"{anchor}*Fig. {len(ctx.figures)}: {caption}*"))
+                number = ctx.figures_before + len(ctx.figures)
+                cells.append(nbformat.v4.new_markdown_cell(f"{anchor}*Fig. {number}: {caption}*"))
         nb.cells = cells
-        _pin_install_cell(nb, stem, pin)
+        pin_install_cell(nb, stem, pin)
         for i, cell in enumerate(nb.cells):  # stable ids: the file changes only when content does
             cell["id"] = f"{stem[:2]}-{i:03d}"
         nb.metadata.pop("papermill", None)
@@ -216,7 +228,8 @@ def plotly_loading(html: str) -> str:
     return PLOTLY_SCRIPT.sub(wrap, html)
 
 
-def _pin_install_cell(nb, stem: str, pin: str) -> None:
+def pin_install_cell(nb, stem: str, pin: str) -> None:
+    """Make the first code cell of `nb` (the install cell) install gsutils at commit `pin`."""
     code = [c for c in nb.cells if c.cell_type == "code"]
     if not code or code[0].source.count(INSTALL) != 1:
         raise ValueError(f"book/{stem}.ipynb: the first code cell is not the install cell ({INSTALL})")

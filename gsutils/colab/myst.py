@@ -1,11 +1,12 @@
 """MyST Markdown -> plain (Jupyter/Colab) Markdown, for the Colab editions.
 
-Directives (backtick or colon fences) become Markdown: admonitions, exercises, proofs and any
-directive this module does not know become a block quote with a bold title; figures become an image
-with a numbered caption; math, code and raw HTML keep their content. Roles become text or links:
-glue values as the site shows them, citations as author-year links, references as their titles or
-numbers. Plain code blocks and code spans are left alone. ``leftovers`` finds what would still be
-MyST.
+Directives (backtick or colon fences) become Markdown: admonitions, proofs and any directive this
+module does not know become a block quote with a bold title, and what the site folds (dropdowns,
+``:class: dropdown``) a ``<details>`` box; exercises and solutions (also gated) are numbered and
+titled as on the site (see ``exercises``); figures become an image with a numbered caption; math,
+code and raw HTML keep their content. Roles become text or links: glue values as the site shows
+them, citations as author-year links, references as their titles or numbers. Plain code blocks and
+code spans are left alone. ``leftovers`` finds what would still be MyST.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Callable
+
+from . import exercises as sx
 
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,}|:{3,})\s*(?P<info>.*)$")
 DIRECTIVE_INFO = re.compile(r"^\{(?P<name>[A-Za-z][\w.:+-]*)\}\s*(?P<arg>.*)$")
@@ -41,7 +44,9 @@ class Context:
     doc_link: Callable[[str], tuple[str, str]] = lambda doc: (doc, doc)  # doc -> (title, url)
     file_url: Callable[[str], str] = lambda path: path  # a repository path -> a URL
     page: str = ""  # the notebook being converted (labels of this page link as #label)
-    figures: list = field(default_factory=list)  # numbered as they come: [label or None]
+    figures: list = field(default_factory=list)  # this page's, numbered as they come: [label or None]
+    figures_before: int = 0  # figures are numbered book-wide: those of the earlier pages
+    exercises: int = 0  # numbered exercises so far, book-wide (start: the earlier pages' count)
 
 
 def leftovers(markdown: str) -> list[str]:
@@ -58,8 +63,8 @@ def leftovers(markdown: str) -> list[str]:
 
 def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: dict[str, dict]) -> None:
     """Add the targets of one Markdown cell to `labels`: sections (`(label)=` before a heading),
-    labelled directives (figures and tables numbered in order per page, as the site does) and
-    labelled equations. `counters` carries the numbering across the cells of one page."""
+    labelled directives (figures, tables, proofs and exercises numbered in order) and labelled
+    equations. `counters` carries the numbering across cells (and pages: see `Book`)."""
     lines = markdown.splitlines()
     for i, line in enumerate(lines):
         t = TARGET.match(line)
@@ -72,9 +77,12 @@ def collect_labels(markdown: str, doc: str, counters: dict[str, int], labels: di
         if d:
             name, arg = d.group("name"), d.group("arg").strip()
             options, _ = _options(lines[i + 1:_close(lines, i, m.group("fence"))])
+            if name in sx.DIRECTIVES:
+                sx.collect(name, arg, options, doc, counters, labels)
+                continue
             kind = {"figure": "figure", "table": "table", "list-table": "table", "math": "equation"}.get(name, name)
             label = options.get("label") or options.get("name")
-            if kind in ("figure", "table") or label:
+            if kind in ("figure", "table") or label or (kind.startswith("prf:") and "nonumber" not in options):
                 counters[kind] = counters.get(kind, 0) + 1
             if label:
                 labels[label] = {"kind": kind, "doc": doc, "number": counters[kind],
@@ -117,8 +125,13 @@ def convert(markdown: str, ctx: Context) -> str:
             end = _close(lines, i, m.group("fence"))
             body = lines[i + 1:end]
             d = DIRECTIVE_INFO.match(m.group("info").strip())
+            name = d.group("name") if d else ""
+            stop = _gate_end(lines, end, sx.GATED[name]) if name in sx.GATED else None
+            if stop is not None:  # a gated pair inside this cell: one directive
+                body += [""] + lines[end + 1:stop]
+                name, end = name[:-len("-start")], _close(lines, stop, FENCE.match(lines[stop]).group("fence"))
             if d:
-                out.append(_directive(d.group("name"), d.group("arg").strip(), body, ctx))
+                out.append(_directive(name, d.group("arg").strip(), body, ctx))
             else:  # a plain code block: verbatim
                 out += lines[i:end + 1]
             i = end + 1
@@ -130,6 +143,16 @@ def convert(markdown: str, ctx: Context) -> str:
             out.append(_inline(_equation_label(line, ctx), ctx))
         i += 1
     return "\n".join(out)
+
+
+def _gate_end(lines: list[str], start: int, end_name: str) -> int | None:
+    """Index of the `{end_name}` fence after line `start`, or None."""
+    for j in range(start + 1, len(lines)):
+        m = FENCE.match(lines[j])
+        d = DIRECTIVE_INFO.match(m.group("info").strip()) if m else None
+        if d and d.group("name") == end_name:
+            return j
+    return None
 
 
 def _equation_label(line: str, ctx: Context) -> str:
@@ -180,7 +203,9 @@ def _directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
         return ""
     if name in ADMONITIONS:
         title = _inline(arg, ctx) if name == "admonition" else _title(name) + (f": {_inline(arg, ctx)}" if arg else "")
-        return anchor + _quote(title, text)
+        return anchor + (sx.details(title, text) if sx.folded(options) else _quote(title, text))
+    if name == "dropdown":  # sphinx-design
+        return anchor + sx.details(_inline(arg, ctx) or "Details", text, shut="open" not in options)
     if name in CODE:
         return "```" + (arg.split()[0] if arg else "") + "\n" + "\n".join(content) + "\n```"
     if name == "math":
@@ -194,12 +219,15 @@ def _directive(name: str, arg: str, body: list[str], ctx: Context) -> str:
         if name == "image":
             return image
         ctx.figures.append(label)
-        return anchor + image + (f"\n\n*Fig. {len(ctx.figures)}: {text.strip()}*" if text.strip() else "")
+        number = ctx.figures_before + len(ctx.figures)
+        return anchor + image + (f"\n\n*Fig. {number}: {text.strip()}*" if text.strip() else "")
     if name in ("table", "list-table"):
         return anchor + (f"**{_inline(arg, ctx)}**\n\n" if arg else "") + text
     if name in QUOTES:
         return anchor + _quote(_inline(arg, ctx), text)
-    # prf:*, exercise, solution, dropdown, card, tab-set... and anything new: a bold title + body
+    if name in sx.DIRECTIVES:
+        return anchor + sx.render(name, arg, options, text, ctx, lambda t: _inline(t, ctx))
+    # prf:*, dropdown, card, tab-set... and anything new: a bold title + body
     title = _title(name) + (f" ({_inline(arg, ctx)})" if arg else "")
     return anchor + _quote(title, text)
 
@@ -246,7 +274,9 @@ def _reference(name: str, body: str, ctx: Context) -> str:
     if info is None:
         return text or target
     number = str(info.get("number", ""))
-    if name == "eq":
+    if info["kind"] == "solution":  # not numbered: the site shows its title
+        shown = text or f"Solution to {sx.exercise_name(info['target'], ctx.labels, lambda t: _inline(t, ctx))}"
+    elif name == "eq":
         shown = f"({number})"
     elif name == "numref":
         template = text or {"figure": "Fig. %s", "table": "Table %s", "equation": "Eq. %s",
