@@ -64,7 +64,8 @@ def _pdf_link(app, pagename, templatename, context, doctree) -> None:
     if app.builder.name != "html" or not _pdf_source(app).is_file():
         return
     href = context["pathto"](f"{DOWNLOADS}/{PDF_NAME}", 1)
-    link = f'<p class="gs-pdf-link"><a href="{href}" download>{LINK_TEXT}</a></p>'
+    # inside a .gs-footer box: its link colour keeps 4.5:1 contrast on the footer's grey
+    link = f'<div class="gs-footer gs-pdf-link"><p><a href="{href}" download>{LINK_TEXT}</a></p></div>'
     context["theme_extra_footer"] = context.get("theme_extra_footer", "") + link
 
 
