@@ -5,9 +5,10 @@
 2. The page is served from 127.0.0.1 and opened in headless Chromium (Playwright, never a
    downloaded browser); any request to another host fails the build. Every figure is drawn at
    once (the site draws them as they scroll into view) and replaced by plotly's own static SVG,
-   at the printed column's width, so no figure is cut on the right; MathJax typesets all the math.
+   at the printed column's width, so no figure is cut on the right (the math is typeset when
+   Sphinx builds the page, _ext/gsbook_math.py).
 3. Solutions move to a "Solutions" chapter before the bibliography; a table of contents with page
-   numbers goes under the landing page's "Contents".
+   numbers and the toc's parts goes under the landing page's "Contents".
 4. Chromium prints A4 twice: the first pass finds the page of every heading (the PDF's named
    destinations), the second prints the contents with those numbers. The PDF has an outline
    (bookmarks) from the headings, tagged structure, and links for every cross-reference.
