@@ -1,6 +1,6 @@
 # The book in two commands (see README.md):
-#   make book    set up .venv, fetch the data, execute every chapter with papermill, build the site
-#   make test    set up (if not done), then unit tests + sync + nbval, site build, browser test
+#   make book    set up .venv, fetch the data, execute every chapter with papermill, the PDF, the site
+#   make test    set up (if not done), then unit tests + sync + nbval, PDF and site builds, their tests
 # Other targets:
 #   make site                         only the website, from the committed book/*.ipynb
 #   make chapter CH=04_toy_task [PARAMS="-p profile paper"]
@@ -8,13 +8,17 @@
 #                                     committed quick-profile notebook in book/ stays as it is
 #   make test-slow                    end-to-end runs that reproduce headline numbers (minutes)
 #   make lighthouse                   Lighthouse 12 (npm) on every chapter page of the built site
+#   make pdf                          the whole book as one A4 PDF, _build/pdf/gradient-starvation-
+#                                     book.pdf (about a minute: Sphinx's singlehtml edition printed
+#                                     by Debian's Chromium); a later `make site` links to it
+#   make test-pdf                     the PDF's checks (contents, figures, links, nothing cut)
 #   make colab                        the Colab editions colab/*.ipynb from book/*.ipynb (commit
 #                                     gsutils first: the editions install the commit they name)
 #   make test-colab                   the Colab simulation of the chapters `make test` leaves out
 #   make student                      student notebooks (solutions removed) and teacher notebooks,
 #                                     for Jupyter and Colab, from book/*.ipynb into _build/student/
 #                                     and _build/teacher/ (a README.md in each says how to use them)
-#   make setup | data | fashion-mnist | assets | colab-venv | lock | clean
+#   make setup | data | fashion-mnist | assets | browser | poppler | colab-venv | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
@@ -34,7 +38,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
 COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow test-colab colab student colab-venv chapter setup data fashion-mnist assets browser lock clean lighthouse
+.PHONY: help book site test test-slow test-colab colab student colab-venv chapter setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -77,6 +81,13 @@ browser:
 	  $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
 	fi
 
+# Debian's poppler-utils: pdftotext, with which the PDF's test finds text cut at a page's edge.
+poppler:
+	@if ! command -v pdftotext >/dev/null; then \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q poppler-utils; \
+	fi
+
 # ---------------------------------------------------------------- the book
 book: setup data assets
 	@for ch in $(CHAPTERS); do \
@@ -84,11 +95,16 @@ book: setup data assets
 	  $(PY) -m gsutils execute $$ch; \
 	  echo "   $$ch: $$(( $$(date +%s) - start )) s"; \
 	done
+	$(MAKE) --no-print-directory pdf
 	$(MAKE) --no-print-directory site
 
 # Fresh (-E via --all) so that every warning of every page is seen; -W: warnings are errors.
 site: setup assets
 	$(VENV)/bin/jupyter-book build . --all -W -n --keep-going
+
+# The printed book (scripts/build_pdf.py): offline, from the committed book/*.ipynb like the site.
+pdf: setup assets browser
+	$(PY) scripts/build_pdf.py
 
 # The Colab editions, made from the executed notebooks; they pin gsutils to HEAD, so commit gsutils/
 # and pyproject.toml first (the generator refuses otherwise), then commit colab/.
@@ -111,10 +127,15 @@ chapter: setup data
 
 # ---------------------------------------------------------------- tests
 # Includes the Colab simulation of Colored MNIST and CelebA (tests/test_colab_run.py).
-test: setup data assets browser colab-venv
-	$(PY) -m pytest -m "not browser and not site and not slow and not colab" tests book $(NBVAL) $(PYTEST_ARGS)
+# The PDF is printed before the site is built, so that the site links to it (about a minute).
+test: setup data assets browser poppler colab-venv
+	$(PY) -m pytest -m "not browser and not site and not slow and not colab and not pdf" tests book $(NBVAL) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory pdf
 	$(MAKE) --no-print-directory site
-	$(PY) -m pytest -m "site or browser" tests $(PYTEST_ARGS)
+	$(PY) -m pytest -m "site or browser or pdf" tests $(PYTEST_ARGS)
+
+test-pdf: setup poppler
+	$(PY) -m pytest -m pdf tests/test_pdf.py $(PYTEST_ARGS)
 
 # End-to-end runs that reproduce headline numbers (minutes each; not part of `make test`).
 test-slow: setup data

@@ -164,7 +164,8 @@ def _external_figures(app, pagename, context) -> None:
         return
     folder = Path(app.outdir) / FIGURES_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    up = "../" * pagename.count("/")
+    # singlehtml (the PDF's source) writes every link as seen from the output's root
+    up = "" if app.builder.name == "singlehtml" else "../" * pagename.count("/")
 
     def external(match):
         (folder / f"{match.group(1)}.json").write_text(match.group(2), encoding="utf8")
