@@ -148,7 +148,7 @@ class Number:
                     or not math.isfinite(value) or (field == "tol" and value < 0):
                 accepted = "a finite number >= 0" if field == "tol" else "a finite number"
                 raise ValueError(f"{where}: {field} {getattr(self, field)!r} is not {accepted}")
-            object.__setattr__(self, field, float(value))
+            object.__setattr__(self, field, value if isinstance(value, numbers.Integral) else float(value))
         try:
             format(self.answer, self.fmt)
         except (ValueError, TypeError):
@@ -213,8 +213,8 @@ class Quiz:
         return f'<div class="gs-quiz" id="{root}">{CSS}{"".join(forms)}{SCRIPT}</div>'
 
     def __repr__(self) -> str:
-        lines = [f"Check your understanding ({len(self.questions)} questions; answer them on the "
-                 "website, in Jupyter or in Colab for feedback)"]
+        lines = [f"Self-check, {len(self.questions)} questions (interactive on the website, in Jupyter "
+                 "and in Colab):"]
         for k, q in enumerate(self.questions, 1):
             lines += [f"{k}. {q.question}", *q._plain()]
         return "\n".join(lines)

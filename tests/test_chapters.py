@@ -1,6 +1,7 @@
 """What every chapter promises its readers: objectives, exercises, and no logic in its cells."""
 
 import ast
+import re
 from pathlib import Path
 
 import jupytext
@@ -12,9 +13,16 @@ LANDING = "00_index"  # the book's front page: a summary and the contents, not a
 
 @pytest.mark.parametrize("path", [p for p in CHAPTERS if p.stem != LANDING], ids=lambda p: p.stem)
 def test_chapter_states_objectives_and_ends_with_exercises(path):
+    """Objectives at the top; exercises, then the self-check `## Check your understanding` last."""
     markdown = [c.source for c in jupytext.read(path).cells if c.cell_type == "markdown"]
     assert any("{admonition} Learning objectives" in m for m in markdown[:3])
-    assert "{admonition} Exercises" in markdown[-1]
+    text = "\n".join(markdown)
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings and headings[-1] == "Check your understanding", (
+        f"{path.name}: the last section is {headings[-1:]}, not 'Check your understanding'")
+    exercises = max(text.rfind("{admonition} Exercises"), text.rfind("## Exercises"))
+    assert 0 <= exercises < text.rfind("## Check your understanding"), (
+        f"{path.name}: no exercises before the self-check")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
