@@ -32,10 +32,12 @@ RIGHT, WRONG = "Correct.", "Not quite."
 CSS = """<style>
 .gs-quiz{max-width:42rem}
 .gs-quiz form{margin:0 0 1rem}
-.gs-quiz fieldset{border:1px solid #6b6b6b;border-radius:6px;padding:.4rem .9rem .7rem;margin:0;min-width:0}
-.gs-quiz legend{font-weight:600;padding:0 .3rem;white-space:normal}
+.gs-quiz fieldset{border:1px solid #6b6b6b;border-radius:6px;padding:.6rem .9rem .7rem;margin:0;min-width:0}
+.gs-quiz legend{float:left;width:100%;font-size:1rem;font-weight:600;line-height:1.45;margin:0 0 .3rem;padding:0}
+.gs-quiz legend+*{clear:left}
 .gs-quiz label{display:block;padding:.3rem 0;cursor:pointer}
-.gs-quiz input[type=radio]{margin:0 .5rem 0 0;width:1.05rem;height:1.05rem;vertical-align:-.15rem}
+.gs-quiz .gs-opt{display:flex;gap:.5rem;align-items:flex-start}
+.gs-quiz input[type=radio]{flex:none;margin:.2rem 0 0;width:1.05rem;height:1.05rem}
 .gs-quiz input[type=number]{width:8.5rem;max-width:100%;margin-left:.4rem;padding:.2rem .4rem;font:inherit}
 .gs-quiz button{margin-left:.4rem;padding:.2rem .8rem;font:inherit;cursor:pointer}
 .gs-quiz .gs-fb{margin:.4rem 0 0;font-weight:600}
@@ -112,7 +114,7 @@ class Choice:
         rows = []
         for k, option in enumerate(self.options):
             fb = self.feedback[k] if self.feedback else ""
-            rows.append(f'<label><input type="radio" name="{name}" value="{k}" '
+            rows.append(f'<label class="gs-opt"><input type="radio" name="{name}" value="{k}" '
                         f'data-ok="{int(k == self.answer)}" data-fb="{_attr(fb)}">'
                         f'{_html(option)}</label>')
         answer = self.options[self.answer]

@@ -170,16 +170,17 @@ def test_executed_chapter_shows_its_quiz(path):
 
 
 # --------------------------------------------------------------------------- browser
+QUIZ_PAGE, QUIZ_ID = "book/01_introduction.html", "selfcheck-01"  # a light page: quick to load
 JS_FEEDBACK = "(id) => document.querySelector('#' + id + ' .gs-fb').textContent"
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_quiz_gives_feedback_on_the_built_page(viewport, site_url, browser_context):
-    page, record = open_page(browser_context, f"{site_url}/book/05_colored_mnist.html")
+    page, record = open_page(browser_context, f"{site_url}/{QUIZ_PAGE}")
     try:
         page.set_viewport_size(DESKTOP if viewport == "desktop" else PHONE)
-        root = page.locator("#selfcheck-05")
+        root = page.locator(f"#{QUIZ_ID}")
         root.scroll_into_view_if_needed()
         choice = root.locator("form:has(input[type=radio])").first
         wrong = choice.locator("input[data-ok='0']").first
@@ -207,7 +208,7 @@ def test_quiz_gives_feedback_on_the_built_page(viewport, site_url, browser_conte
         check_axe(page, record, viewport)
         shots = ROOT / "_build" / "selfcheck"
         shots.mkdir(parents=True, exist_ok=True)
-        root.screenshot(path=str(shots / f"quiz-05-{viewport}.png"))
+        root.screenshot(path=str(shots / f"quiz-{QUIZ_ID}-{viewport}.png"))
     finally:
         page.close()
     assert not record.problems, "\n  ".join(record.problems)
