@@ -41,7 +41,6 @@ CSS = """<style>
 .gs-quiz input[type=number]{width:8.5rem;max-width:100%;margin-left:.4rem;padding:.2rem .4rem;font:inherit}
 .gs-quiz button{margin-left:.4rem;padding:.2rem .8rem;font:inherit;cursor:pointer}
 .gs-quiz .gs-fb{margin:.4rem 0 0;font-weight:600}
-.gs-quiz .gs-fb:empty{display:none}
 .gs-quiz .gs-ok{color:#1b5e20}.gs-quiz .gs-no{color:#a3001b}
 html[data-theme=dark] .gs-quiz .gs-ok{color:#8fd19e}html[data-theme=dark] .gs-quiz .gs-no{color:#ff9aa8}
 .gs-quiz details{margin-top:.4rem}.gs-quiz summary{cursor:pointer}
