@@ -19,9 +19,17 @@ GLUE_CALL = re.compile(r"""glue\(f?["']([^"'{]*)""")
 
 
 @pytest.mark.parametrize("path", CONTENT, ids=lambda p: p.stem)
-def test_chapter_states_objectives(path):
+def test_chapter_states_objectives_and_ends_with_exercises_then_a_self_check(path):
+    """Objectives at the top; exercises, then the self-check `## Check your understanding` last."""
     markdown = [c.source for c in jupytext.read(path).cells if c.cell_type == "markdown"]
     assert any("{admonition} Learning objectives" in m for m in markdown[:3])
+    text = "\n".join(markdown)
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings and headings[-1] == "Check your understanding", (
+        f"{path.name}: the last section is {headings[-1:]}, not 'Check your understanding'")
+    exercises = max(text.rfind("{admonition} Exercises"), text.rfind("## Exercises"))
+    assert 0 <= exercises < text.rfind("## Check your understanding"), (
+        f"{path.name}: no exercises before the self-check")
 
 
 def exercise_events(path):
