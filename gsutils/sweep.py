@@ -129,6 +129,17 @@ def select(experiment: str, trials: list[dict]) -> dict:
     return out
 
 
+def worker_env(address: str | None) -> dict[str, str]:
+    """Environment of the Ray workers. A local worker does not start in the driver's folder, so a
+    relative data folder (./data, as on Colab) is handed over as an absolute $GSUTILS_DATA."""
+    env = {"RAY_USAGE_STATS_ENABLED": "0"}
+    if not address:
+        from .data import mnist
+
+        env["GSUTILS_DATA"] = str(Path(mnist.default_root()).resolve())
+    return env
+
+
 def sweep(experiment: str, profile: str = "quick", trials=4, device: str = "auto", address: str | None = None,
           out=None, workdir=None, progress: bool = True, overrides=(), num_cpus: int = 1) -> dict:
     """Run (or resume) a sweep; return its record and, with `out`, save it atomically."""
@@ -161,7 +172,7 @@ def sweep(experiment: str, profile: str = "quick", trials=4, device: str = "auto
     if started:
         ray.init(address=address, num_cpus=None if address else num_cpus, include_dashboard=False,
                  log_to_driver=False, configure_logging=True, logging_level="ERROR",
-                 runtime_env={"env_vars": {"RAY_USAGE_STATS_ENABLED": "0"}})
+                 runtime_env={"env_vars": worker_env(address)})
     backend = {"name": "ray", "version": ray.__version__, "address": address or "local"}
     try:
         if address and device == "auto":

@@ -3,6 +3,7 @@ a 4-trial quick sweep on a local Ray (with resume), and the command line's error
 
 import json
 import socket
+from pathlib import Path
 from dataclasses import replace
 
 import pytest
@@ -118,3 +119,15 @@ def test_bad_sweep_arguments_stop_in_one_line_and_write_nothing(tmp_path, capsys
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and fragment in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_local_ray_workers_get_the_data_folder_as_an_absolute_path(tmp_path, monkeypatch):
+    """On Colab the data folder is ./data; Ray's workers start elsewhere, so they get its absolute path."""
+    from gsutils import sweep as sw
+    from gsutils.data import mnist
+
+    monkeypatch.delenv("GSUTILS_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(mnist, "default_root", lambda: Path("data"))
+    assert sw.worker_env(None)["GSUTILS_DATA"] == str(tmp_path / "data")
+    assert "GSUTILS_DATA" not in sw.worker_env("10.0.0.1:6379")  # a cluster's workers have their own
