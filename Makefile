@@ -18,6 +18,8 @@
 #   make student                      student notebooks (solutions removed) and teacher notebooks,
 #                                     for Jupyter and Colab, from book/*.ipynb into _build/student/
 #                                     and _build/teacher/ (a README.md in each says how to use them)
+#   make exercise-results             the committed runs results/exercise-*.json that the solutions
+#                                     of chapters 5-9 read (quick profile, one change each; minutes)
 #   make setup | data | fashion-mnist | assets | browser | poppler | colab-venv | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -38,7 +40,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
 COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow test-colab colab student colab-venv chapter setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
+.PHONY: help book site test test-slow test-colab colab student colab-venv chapter exercise-results setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -124,6 +126,19 @@ chapter: setup data
 	  $(PY) -m gsutils execute chapters/$(CH).md $(PARAMS) --output _build/runs/$(CH).ipynb; \
 	  echo "wrote _build/runs/$(CH).ipynb (book/ keeps the default-parameter run)"; \
 	fi
+
+# What each exercise's solution reads: the chapter's quick profile with the one change the exercise
+# asks for (the solution cells say which file answers which exercise). Rerun after changing an experiment.
+EXERCISE_RUN = $(PY) -m gsutils run --no-progress
+exercise-results: setup data
+	$(EXERCISE_RUN) colored_mnist --set methods=SD --set recipes.SD.method.warmup_steps=0 --out results/exercise-05-sd-no-warmup.json
+	$(EXERCISE_RUN) colored_mnist --set methods=SD --set recipes.SD.n_per_env=10000 --out results/exercise-05-sd-all-digits.json
+	$(EXERCISE_RUN) celeba --set methods=ERM,SD --set standin.border=2 --out results/exercise-06-border-2.json
+	$(EXERCISE_RUN) celeba --set methods=SD --set recipes.SD.method.sd_gamma=0.44,0.44 --out results/exercise-06-sd-gamma-equal.json
+	$(EXERCISE_RUN) celeba --set methods=SD --set recipes.SD.method.sd_gamma=0,2.5 --out results/exercise-06-sd-gamma-zero.json
+	$(EXERCISE_RUN) robustness --set two_class.epochs=8 --set runs.fashion_mnist_small_cnn.sd_coef=0.1 --out results/exercise-07-longer-stronger.json
+	$(EXERCISE_RUN) colored_mnist --set methods=ERM,SD --out results/exercise-09-colour-default.json
+	$(EXERCISE_RUN) colored_mnist --set methods=ERM,SD --set train_flips=0.15,0.25 --out results/exercise-09-colour-weaker.json
 
 # ---------------------------------------------------------------- tests
 # Includes the Colab simulation of Colored MNIST and CelebA (tests/test_colab_run.py).

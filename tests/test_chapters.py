@@ -43,6 +43,7 @@ def exercise_events(path):
                 options = dict(OPTION.findall(body))
                 events.append((kind, arg.strip(), options, body, started))
         elif "solution" in cell.metadata.get("tags", []):
+            assert "remove-cell" in cell.metadata["tags"], f"{path.name}: a solution cell must be removed from the page"
             events.append(("cell", "", {}, cell.source, started))
     return events
 
@@ -52,8 +53,6 @@ def test_exercises_have_hidden_solutions_right_after_them(path):
     """Issue 12: `## Exercises` holds >= 3 {exercise}s, each followed by its dropdown {solution};
     cells tagged solution (removed in the student edition) sit just before the solution they feed."""
     text = path.read_text()
-    if "{admonition} Exercises" in text:
-        pytest.skip("old exercises admonition: converted to sphinx-exercise chapter by chapter (issue 12)")
     nn = path.stem[:2]
     assert text.count("\n## Exercises\n") == 1, f"{path.name}: needs one `## Exercises` section"
     events = exercise_events(path)

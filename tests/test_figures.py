@@ -82,22 +82,28 @@ def used(tree) -> set[str]:
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
 def test_shown_code_stands_alone(path):
-    """Setup cells are collapsed (hide-cell), not removed; only the Colab install cell is removed,
-    and nothing a reader sees relies on it."""
+    """Setup cells are collapsed (hide-cell), not removed; only the Colab install cell, the
+    solution cells (issue 12: `make student` drops them) and the closing self-check's input (its
+    code holds the answers) are removed, and nothing a reader sees relies on them."""
     code = [c for c in jupytext.read(path).cells if c.cell_type == "code"]
     for k, cell in enumerate(code[1:], start=1):
-        assert is_selfcheck(cell) and k == len(code) - 1 or not tags(cell) & REMOVED, (
+        assert ("solution" in tags(cell) or is_selfcheck(cell) and k == len(code) - 1
+                or not tags(cell) & REMOVED), (
             f"{path.name}: code cell {k} is tagged {sorted(tags(cell) & REMOVED)}; collapse it with "
             "hide-cell / hide-input instead, so that a reader can find every name it defines")
     known = set(dir(builtins)) | {"display", "get_ipython"}  # IPython's own globals
+    known_to_solutions = set(known)  # solution cells also see what earlier solution cells define
     for k, cell in enumerate(code[1:], start=1):
         if cell.source.lstrip().startswith(("%", "!")):
             continue
         tree = ast.parse(cell.source)
-        missing = sorted(used(tree) - assigned(tree) - known)
+        solution = "solution" in tags(cell)
+        missing = sorted(used(tree) - assigned(tree) - (known_to_solutions if solution else known))
         assert not missing, (f"{path.name}: code cell {k} uses {missing}, defined in no earlier cell "
-                             "the reader can see")
-        known |= assigned(tree)
+                             "the reader can see" + (" (solution cells are removed)" if not solution else ""))
+        known_to_solutions |= assigned(tree)
+        if not solution:
+            known |= assigned(tree)
 
 
 def test_control_rows_fit_a_phone():
