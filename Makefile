@@ -10,7 +10,9 @@
 #   make lighthouse                   Lighthouse 12 (npm) on every chapter page of the built site
 #   make colab                        the Colab editions colab/*.ipynb from book/*.ipynb (commit
 #                                     gsutils first: the editions install the commit they name)
-#   make test-colab                   the Colab simulation of the chapters `make test` leaves out
+#   make test-colab                   the Colab simulation of every chapter; records its run times
+#                                     in results/timings.json (then commit, and `make colab`)
+#   make timings                      results/timings.json from book/*.ipynb; re-glues the headers
 #   make setup | data | fashion-mnist | assets | colab-venv | lock | clean
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -31,7 +33,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
 COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow test-colab colab colab-venv chapter setup data fashion-mnist assets browser lock clean lighthouse
+.PHONY: help book site timings test test-slow test-colab colab colab-venv chapter setup data fashion-mnist assets browser lock clean lighthouse
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -81,7 +83,12 @@ book: setup data assets
 	  $(PY) -m gsutils execute $$ch; \
 	  echo "   $$ch: $$(( $$(date +%s) - start )) s"; \
 	done
+	$(PY) -m gsutils timings
 	$(MAKE) --no-print-directory site
+
+# The chapters' run times, from the executed notebooks (`make book` does this after executing them).
+timings: setup
+	$(PY) -m gsutils timings
 
 # Fresh (-E via --all) so that every warning of every page is seen; -W: warnings are errors.
 site: setup assets
@@ -95,7 +102,7 @@ colab: setup
 chapter: setup data
 	@[ -n "$(CH)" ] || { echo "usage: make chapter CH=04_toy_task [PARAMS=\"-p profile paper\"]"; exit 2; }
 	@if [ -z "$(PARAMS)" ]; then \
-	  $(PY) -m gsutils execute chapters/$(CH).md; \
+	  $(PY) -m gsutils execute chapters/$(CH).md && $(PY) -m gsutils timings; \
 	else \
 	  mkdir -p _build/runs; \
 	  $(PY) -m gsutils execute chapters/$(CH).md $(PARAMS) --output _build/runs/$(CH).ipynb; \
@@ -117,9 +124,11 @@ test-slow: setup data
 lighthouse: browser
 	$(PY) benchmarks/lighthouse.py
 
-# The Colab simulation of every other chapter (tests/test_colab_run.py).
+# The Colab simulation of every chapter (tests/test_colab_run.py), Colored MNIST and CelebA again
+# included: each run time goes into results/timings.json, and the chapter headers are re-glued.
 test-colab: setup colab-venv
-	$(PY) -m pytest -m colab tests/test_colab_run.py $(PYTEST_ARGS)
+	GSUTILS_RECORD_TIMINGS=1 $(PY) -m pytest tests/test_colab_run.py -k fresh_colab_runtime $(PYTEST_ARGS)
+	$(PY) -m gsutils timings
 
 # ---------------------------------------------------------------- maintenance
 lock:
