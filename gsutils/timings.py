@@ -173,14 +173,13 @@ def duration_text(seconds: float) -> str:
 
 
 def _where(entry: dict) -> str:
-    """'on a 2-core CPU (torch, commit) that was otherwise idle (...)' or '... shared ...'."""
+    """'on a 2-core CPU (torch, commit), otherwise idle (...)' or '..., shared with other jobs ...'."""
     load, commit = entry["loadavg_before"][0], entry["git_commit"]
     commit = commit[:7] + (" plus uncommitted changes" if commit.endswith("+dirty") else "")
-    state = (f"shared with other jobs: its load average was {load:.1f} just before the run, so an "
-             "idle machine is likely faster" if load > SHARED_LOAD else
+    state = (f"shared with other jobs (load average {load:.1f} just before the run): an idle machine "
+             "is likely faster" if load > SHARED_LOAD else
              f"otherwise idle (load average {load:.1f} just before the run)")
-    return (f"on a {entry['cores']}-core {entry['cpu']} (torch {entry['torch']}, commit {commit}) "
-            f"that was {state}")
+    return f"on a {entry['cores']}-core {entry['cpu']} (torch {entry['torch']}, commit {commit}), {state}"
 
 
 def chapter_facts(stem: str, root: Path = REPO_ROOT, path: str | os.PathLike | None = None) -> dict[str, str]:
@@ -203,10 +202,10 @@ def chapter_facts(stem: str, root: Path = REPO_ROOT, path: str | os.PathLike | N
             facts[name] = f"{duration_text(entry['seconds'])}, measured {entry['finished_utc'][:10]} {_where(entry)}"
         else:
             install = entry.get("install_seconds")
-            of_which = f", of which {duration_text(install)} installing gsutils," if install else ""
-            facts[name] = (f"{duration_text(entry['seconds'])}{of_which} measured {entry['finished_utc'][:10]} "
-                           "in a simulation of Colab, not on Colab itself: a fresh environment with "
-                           f"Colab's package versions {_where(entry)}")
+            of_which = f" ({duration_text(install)} of it installing gsutils)" if install else ""
+            facts[name] = (f"{duration_text(entry['seconds'])}{of_which}, measured {entry['finished_utc'][:10]} "
+                           "in a simulation of Colab, not on Colab itself: Colab's package versions "
+                           f"{_where(entry)}")
     return facts
 
 

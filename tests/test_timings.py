@@ -75,12 +75,12 @@ def test_facts_say_what_was_measured_where(tmp_path):
                    {**ENTRY, "seconds": 125.0, "install_seconds": 21.4, "loadavg_before": [3.2, 2, 1]}, path)
     facts = timings.chapter_facts("05_colored_mnist", ROOT, path)
     assert facts["header_local"] == (
-        "38 s, measured 2026-12-03 on a 2-core Test CPU (torch 2.14.1, commit 0123456) that was "
-        "otherwise idle (load average 0.1 just before the run)")
+        "38 s, measured 2026-12-03 on a 2-core Test CPU (torch 2.14.1, commit 0123456), otherwise "
+        "idle (load average 0.1 just before the run)")
     colab = facts["header_colab"]
-    assert colab.startswith("2 min 05 s, of which 21 s installing gsutils, measured 2026-12-03 in a "
+    assert colab.startswith("2 min 05 s (21 s of it installing gsutils), measured 2026-12-03 in a "
                             "simulation of Colab, not on Colab itself")
-    assert "shared with other jobs: its load average was 3.2 just before the run" in colab
+    assert "shared with other jobs (load average 3.2 just before the run)" in colab
 
 
 def test_sources_outside_a_checkout_are_not_counted(tmp_path):
