@@ -173,13 +173,14 @@ def duration_text(seconds: float) -> str:
 
 
 def _where(entry: dict) -> str:
-    """'on a 2-core CPU (torch, commit), otherwise idle (...)' or '..., shared with other jobs ...'."""
+    """'(date, CPU, torch, commit); the machine was otherwise idle / shared with other jobs ...'."""
     load, commit = entry["loadavg_before"][0], entry["git_commit"]
     commit = commit[:7] + (" plus uncommitted changes" if commit.endswith("+dirty") else "")
-    state = (f"shared with other jobs (load average {load:.1f} just before the run): an idle machine "
-             "is likely faster" if load > SHARED_LOAD else
+    state = (f"shared with other jobs (load average {load:.1f} just before the run), so an idle "
+             "machine is likely faster" if load > SHARED_LOAD else
              f"otherwise idle (load average {load:.1f} just before the run)")
-    return f"on a {entry['cores']}-core {entry['cpu']} (torch {entry['torch']}, commit {commit}), {state}"
+    return (f"({entry['finished_utc'][:10]}, {entry['cores']}-core {entry['cpu']}, torch {entry['torch']}, "
+            f"commit {commit}); the machine was {state}")
 
 
 def chapter_facts(stem: str, root: Path = REPO_ROOT, path: str | os.PathLike | None = None) -> dict[str, str]:
@@ -199,13 +200,12 @@ def chapter_facts(stem: str, root: Path = REPO_ROOT, path: str | os.PathLike | N
             facts[name] = (f"not measured yet (results/{path.name} has no {section} entry for "
                            f"this chapter; {SECTIONS[section]})")
         elif section == "local":
-            facts[name] = f"{duration_text(entry['seconds'])}, measured {entry['finished_utc'][:10]} {_where(entry)}"
+            facts[name] = f"{duration_text(entry['seconds'])} {_where(entry)}"
         else:
             install = entry.get("install_seconds")
-            of_which = f" ({duration_text(install)} of it installing gsutils)" if install else ""
-            facts[name] = (f"{duration_text(entry['seconds'])}{of_which}, measured {entry['finished_utc'][:10]} "
-                           "in a simulation of Colab, not on Colab itself: Colab's package versions "
-                           f"{_where(entry)}")
+            of_which = f", {duration_text(install)} of it installing gsutils," if install else ""
+            facts[name] = (f"{duration_text(entry['seconds'])}{of_which} in a simulation, not on Colab "
+                           f"itself: Colab's package versions on our machine {_where(entry)}")
     return facts
 
 

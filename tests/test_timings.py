@@ -75,11 +75,11 @@ def test_facts_say_what_was_measured_where(tmp_path):
                    {**ENTRY, "seconds": 125.0, "install_seconds": 21.4, "loadavg_before": [3.2, 2, 1]}, path)
     facts = timings.chapter_facts("05_colored_mnist", ROOT, path)
     assert facts["header_local"] == (
-        "38 s, measured 2026-12-03 on a 2-core Test CPU (torch 2.14.1, commit 0123456), otherwise "
+        "38 s (2026-12-03, 2-core Test CPU, torch 2.14.1, commit 0123456); the machine was otherwise "
         "idle (load average 0.1 just before the run)")
     colab = facts["header_colab"]
-    assert colab.startswith("2 min 05 s (21 s of it installing gsutils), measured 2026-12-03 in a "
-                            "simulation of Colab, not on Colab itself")
+    assert colab.startswith("2 min 05 s, 21 s of it installing gsutils, in a simulation, not on Colab "
+                            "itself: Colab's package versions on our machine (2026-12-03")
     assert "shared with other jobs (load average 3.2 just before the run)" in colab
 
 
