@@ -31,7 +31,8 @@ ENTRY_KEYS = {"seconds": numbers.Real, "finished_utc": str, "git_commit": str, "
 WORDS_PER_MINUTE = 200
 SHARED_LOAD = 0.5  # a 1-minute load average above this before a run means other jobs were running
 NOT_READ = {"Exercises", "Check your understanding"}  # sections one works through, not reads
-GLUE_NAMES = ("header_reading", "header_local", "header_colab")
+GLUE_NAMES = ("header_reading", "header_reading_note", "header_local", "header_local_note",
+              "header_colab", "header_colab_note")  # each value shown in bold, its note beside it
 _FENCE = re.compile(r"^(`{3,}|~{3,})\s*(?:\{([\w:-]+)\})?")
 _SKIPPED = {None, "code-cell", "math", "raw"}  # fenced code, code cells and display maths
 _ROLE = re.compile(r"\{[\w:-]+\}`[^`]*`")
@@ -173,40 +174,40 @@ def duration_text(seconds: float) -> str:
 
 
 def _where(entry: dict) -> str:
-    """'(date, CPU, torch, commit); the machine was otherwise idle / shared with other jobs ...'."""
+    """'date, CPU, torch, commit; the machine was otherwise idle / shared with other jobs ...'."""
     load, commit = entry["loadavg_before"][0], entry["git_commit"]
     commit = commit[:7] + (" plus uncommitted changes" if commit.endswith("+dirty") else "")
     state = (f"shared with other jobs (load average {load:.1f} just before the run), so an idle "
              "machine is likely faster" if load > SHARED_LOAD else
              f"otherwise idle (load average {load:.1f} just before the run)")
-    return (f"({entry['finished_utc'][:10]}, {entry['cores']}-core {entry['cpu']}, torch {entry['torch']}, "
-            f"commit {commit}); the machine was {state}")
+    return (f"{entry['finished_utc'][:10]}, {entry['cores']}-core {entry['cpu']}, torch {entry['torch']}, "
+            f"commit {commit}; the machine was {state}")
 
 
 def chapter_facts(stem: str, root: Path = REPO_ROOT, path: str | os.PathLike | None = None) -> dict[str, str]:
-    """The header's three glued texts of chapter `stem`: reading time, local and Colab run times."""
+    """The header's glued texts of chapter `stem` (GLUE_NAMES): reading time, local and Colab run
+    times, each a short value and a note that says how it was obtained."""
     path = Path(path) if path else root / "results" / "timings.json"
     source = root / "chapters" / f"{stem}.md"
     if source.exists():
         words = prose_words(source.read_text())
-        reading = (f"about {reading_minutes(words)} min ({words:,} words at {WORDS_PER_MINUTE} "
-                   "words a minute; code, figures and exercises not counted)")
+        reading = (f"about {reading_minutes(words)} min", f"{words:,} words at {WORDS_PER_MINUTE} words "
+                   "a minute; code, figures and exercises not counted")
     else:
-        reading = f"not computed here (no {source}: gsutils is installed without the book's sources)"
-    data, facts = read(path), {"header_reading": reading}
-    for name, section in zip(GLUE_NAMES[1:], SECTIONS):
+        reading = ("not computed here", f"no {source}: gsutils is installed without the book's sources")
+    data, texts = read(path), [*reading]
+    for section, hint in SECTIONS.items():
         entry = data[section].get(stem)
         if entry is None:
-            facts[name] = (f"not measured yet (results/{path.name} has no {section} entry for "
-                           f"this chapter; {SECTIONS[section]})")
+            texts += ["not measured yet", f"results/{path.name} has no {section} entry for this chapter; {hint}"]
         elif section == "local":
-            facts[name] = f"{duration_text(entry['seconds'])} {_where(entry)}"
+            texts += [duration_text(entry["seconds"]), _where(entry)]
         else:
             install = entry.get("install_seconds")
-            of_which = f", {duration_text(install)} of it installing gsutils," if install else ""
-            facts[name] = (f"{duration_text(entry['seconds'])}{of_which} in a simulation, not on Colab "
-                           f"itself: Colab's package versions on our machine {_where(entry)}")
-    return facts
+            of_which = f"{duration_text(install)} of it installing gsutils; " if install else ""
+            texts += [duration_text(entry["seconds"]), f"{of_which}measured in a simulation, not on Colab "
+                      f"itself: Colab's package versions on our machine, {_where(entry)}"]
+    return dict(zip(GLUE_NAMES, texts))
 
 
 def glue_chapter_facts(stem: str) -> None:

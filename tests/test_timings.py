@@ -63,8 +63,9 @@ def test_a_malformed_file_names_the_file_and_the_key(tmp_path, text, message):
 
 def test_a_missing_entry_says_not_measured_yet(tmp_path):
     facts = timings.chapter_facts("05_colored_mnist", ROOT, tmp_path / "absent.json")
-    assert facts["header_local"].startswith("not measured yet (")
-    assert facts["header_colab"].startswith("not measured yet (")
+    assert facts["header_local"] == facts["header_colab"] == "not measured yet"
+    assert "no local entry for this chapter; make book records it" in facts["header_local_note"]
+    assert "no colab_simulation entry" in facts["header_colab_note"]
     assert facts["header_reading"].startswith("about ")
 
 
@@ -74,18 +75,19 @@ def test_facts_say_what_was_measured_where(tmp_path):
     timings.record("colab_simulation", "05_colored_mnist",
                    {**ENTRY, "seconds": 125.0, "install_seconds": 21.4, "loadavg_before": [3.2, 2, 1]}, path)
     facts = timings.chapter_facts("05_colored_mnist", ROOT, path)
-    assert facts["header_local"] == (
-        "38 s (2026-12-03, 2-core Test CPU, torch 2.14.1, commit 0123456); the machine was otherwise "
-        "idle (load average 0.1 just before the run)")
-    colab = facts["header_colab"]
-    assert colab.startswith("2 min 05 s, 21 s of it installing gsutils, in a simulation, not on Colab "
-                            "itself: Colab's package versions on our machine (2026-12-03")
-    assert "shared with other jobs (load average 3.2 just before the run)" in colab
+    assert (facts["header_local"], facts["header_local_note"]) == ("38 s", (
+        "2026-12-03, 2-core Test CPU, torch 2.14.1, commit 0123456; the machine was otherwise idle "
+        "(load average 0.1 just before the run)"))
+    assert facts["header_colab"] == "2 min 05 s"
+    assert facts["header_colab_note"].startswith(
+        "21 s of it installing gsutils; measured in a simulation, not on Colab itself: Colab's package "
+        "versions on our machine, 2026-12-03")
+    assert "shared with other jobs (load average 3.2 just before the run)" in facts["header_colab_note"]
 
 
 def test_sources_outside_a_checkout_are_not_counted(tmp_path):
     facts = timings.chapter_facts("05_colored_mnist", tmp_path)
-    assert facts["header_reading"].startswith("not computed here")
+    assert facts["header_reading"] == "not computed here"
 
 
 def test_prose_words_counts_only_what_is_read():
