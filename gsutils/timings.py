@@ -177,9 +177,9 @@ def _where(entry: dict) -> str:
     """'date, CPU, torch, commit; the machine was otherwise idle / shared with other jobs ...'."""
     load, commit = entry["loadavg_before"][0], entry["git_commit"]
     commit = commit[:7] + (" plus uncommitted changes" if commit.endswith("+dirty") else "")
-    state = (f"shared with other jobs (load average {load:.1f} just before the run), so an idle "
+    state = (f"shared with other jobs, load average {load:.1f} just before the run, so an idle "
              "machine is likely faster" if load > SHARED_LOAD else
-             f"otherwise idle (load average {load:.1f} just before the run)")
+             f"otherwise idle, load average {load:.1f} just before the run")
     return (f"{entry['finished_utc'][:10]}, {entry['cores']}-core {entry['cpu']}, torch {entry['torch']}, "
             f"commit {commit}; the machine was {state}")
 

@@ -76,13 +76,13 @@ def test_facts_say_what_was_measured_where(tmp_path):
                    {**ENTRY, "seconds": 125.0, "install_seconds": 21.4, "loadavg_before": [3.2, 2, 1]}, path)
     facts = timings.chapter_facts("05_colored_mnist", ROOT, path)
     assert (facts["header_local"], facts["header_local_note"]) == ("38 s", (
-        "2026-12-03, 2-core Test CPU, torch 2.14.1, commit 0123456; the machine was otherwise idle "
-        "(load average 0.1 just before the run)"))
+        "2026-12-03, 2-core Test CPU, torch 2.14.1, commit 0123456; the machine was otherwise idle, "
+        "load average 0.1 just before the run"))
     assert facts["header_colab"] == "2 min 05 s"
     assert facts["header_colab_note"].startswith(
         "21 s of it installing gsutils; measured in a simulation, not on Colab itself: Colab's package "
         "versions on our machine, 2026-12-03")
-    assert "shared with other jobs (load average 3.2 just before the run)" in facts["header_colab_note"]
+    assert "shared with other jobs, load average 3.2 just before the run" in facts["header_colab_note"]
 
 
 def test_sources_outside_a_checkout_are_not_counted(tmp_path):
