@@ -204,7 +204,8 @@ def chapter_facts(stem: str, root: Path = REPO_ROOT, path: str | os.PathLike | N
             texts += [duration_text(entry["seconds"]), _where(entry)]
         else:
             install = entry.get("install_seconds")
-            of_which = f"{duration_text(install)} of it installing gsutils; " if install else ""
+            of_which = (f"{duration_text(install)} of it installing gsutils from a local copy of the "
+                        "repository; " if install else "")
             texts += [duration_text(entry["seconds"]), f"{of_which}measured in a simulation, not on Colab "
                       f"itself: Colab's package versions on our machine, {_where(entry)}"]
     return dict(zip(GLUE_NAMES, texts))

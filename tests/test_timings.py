@@ -80,7 +80,7 @@ def test_facts_say_what_was_measured_where(tmp_path):
         "load average 0.1 just before the run"))
     assert facts["header_colab"] == "2 min 05 s"
     assert facts["header_colab_note"].startswith(
-        "21 s of it installing gsutils; measured in a simulation, not on Colab itself: Colab's package "
+        "21 s of it installing gsutils from a local copy of the repository; measured in a simulation, not on Colab itself: Colab's package "
         "versions on our machine, 2026-12-03")
     assert "shared with other jobs, load average 3.2 just before the run" in facts["header_colab_note"]
 
