@@ -14,7 +14,9 @@
 #   make test-pdf                     the PDF's checks (contents, figures, links, nothing cut)
 #   make colab                        the Colab editions colab/*.ipynb from book/*.ipynb (commit
 #                                     gsutils first: the editions install the commit they name)
-#   make test-colab                   the Colab simulation of the chapters `make test` leaves out
+#   make test-colab                   the Colab simulation of every chapter; records its run times
+#                                     in results/timings.json (then commit, and `make colab`)
+#   make timings                      results/timings.json from book/*.ipynb; re-glues the headers
 #   make student                      student notebooks (solutions removed) and teacher notebooks,
 #                                     for Jupyter and Colab, from book/*.ipynb into _build/student/
 #                                     and _build/teacher/ (a README.md in each says how to use them)
@@ -40,7 +42,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 # Colab's package versions (requirements/colab.txt) with .venv's torch linked in: the Colab simulation.
 COLAB_VENV := _build/colab-venv
 
-.PHONY: help book site test test-slow test-colab colab student colab-venv chapter exercise-results setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
+.PHONY: help book site timings test test-slow test-colab colab student colab-venv chapter exercise-results setup data fashion-mnist assets browser poppler lock clean lighthouse pdf test-pdf
 
 help:
 	@sed -n '1,/^SHELL/p' Makefile | grep '^#' | sed 's/^# \{0,1\}//'
@@ -97,8 +99,13 @@ book: setup data assets
 	  $(PY) -m gsutils execute $$ch; \
 	  echo "   $$ch: $$(( $$(date +%s) - start )) s"; \
 	done
+	$(PY) -m gsutils timings
 	$(MAKE) --no-print-directory pdf
 	$(MAKE) --no-print-directory site
+
+# The chapters' run times, from the executed notebooks (`make book` does this after executing them).
+timings: setup
+	$(PY) -m gsutils timings
 
 # Fresh (-E via --all) so that every warning of every page is seen; -W: warnings are errors.
 site: setup assets
@@ -120,7 +127,7 @@ student: setup
 chapter: setup data
 	@[ -n "$(CH)" ] || { echo "usage: make chapter CH=04_toy_task [PARAMS=\"-p profile paper\"]"; exit 2; }
 	@if [ -z "$(PARAMS)" ]; then \
-	  $(PY) -m gsutils execute chapters/$(CH).md; \
+	  $(PY) -m gsutils execute chapters/$(CH).md && $(PY) -m gsutils timings; \
 	else \
 	  mkdir -p _build/runs; \
 	  $(PY) -m gsutils execute chapters/$(CH).md $(PARAMS) --output _build/runs/$(CH).ipynb; \
@@ -160,9 +167,12 @@ test-slow: setup data
 lighthouse: browser
 	$(PY) benchmarks/lighthouse.py
 
-# The Colab simulation of every other chapter (tests/test_colab_run.py).
+# The Colab simulation of every chapter (tests/test_colab_run.py), Colored MNIST and CelebA again
+# included: each run time goes into results/timings.json, and the chapter headers are re-glued
+# (also when an edition fails: the others' times are kept).
 test-colab: setup colab-venv
-	$(PY) -m pytest -m colab tests/test_colab_run.py $(PYTEST_ARGS)
+	GSUTILS_RECORD_TIMINGS=1 $(PY) -m pytest tests/test_colab_run.py -k fresh_colab_runtime $(PYTEST_ARGS) \
+	  || status=$$?; $(PY) -m gsutils timings; exit $${status:-0}
 
 # ---------------------------------------------------------------- maintenance
 lock:

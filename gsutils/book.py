@@ -149,6 +149,7 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     import papermill
 
     from .configs import coerce
+    from .timings import machine
 
     source = Path(source)
     if not source.exists():
@@ -167,6 +168,7 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     staged = output.with_suffix(".input.ipynb")
     partial = output.with_suffix(".partial.ipynb")  # kept for inspection when a cell fails
     jupytext.write(notebook, staged)
+    load_before = os.getloadavg()  # the timings record whether the machine was shared
     try:
         papermill.execute_notebook(str(staged), str(partial), parameters=parsed, kernel_name=kernel,
                                    cwd=str(book_dir), progress_bar=False,
@@ -177,6 +179,7 @@ def execute_chapter(source: str | Path, parameters: dict[str, str] | None = None
     # Saved widget state has random model ids and only matters with a live kernel: drop it, so
     # re-executions give identical files and the site loads no widget manager.
     executed.metadata.pop("widgets", None)
+    executed.metadata["gsbook"] = {"run": machine(load_before)}  # with papermill's duration: timings.collect
     nbformat.write(executed, partial)
     os.replace(partial, output)  # the committed notebook is never half-executed
     return output

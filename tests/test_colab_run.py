@@ -8,7 +8,8 @@ runs unchanged: git's ``url.<base>.insteadOf`` (in a GIT_CONFIG_GLOBAL of its ow
 results download fails (no GitHub here), so the chapters' "not available" paths run too.
 
 Colored MNIST and CelebA run in `make test`; the other chapters are marked ``colab`` and run in
-`make test-colab`.
+`make test-colab`. With $GSUTILS_RECORD_TIMINGS set (`make test-colab` sets it), each chapter's run
+time goes into results/timings.json under ``colab_simulation`` (the chapter headers show it).
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ import importlib.util
 import json
 import os
 import subprocess
+import time
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import gsutils
+from gsutils import timings
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "_build" / "colab-venv"
@@ -102,7 +106,9 @@ def _text(nb) -> str:
 def test_edition_runs_on_a_fresh_colab_runtime(stem, colab_python, tmp_path):
     subprocess.run([str(colab_python), "-m", "pip", "uninstall", "-q", "-y", "gsutils"], capture_output=True)
     before = _versions(colab_python)
+    load_before, start = os.getloadavg(), time.perf_counter()
     nb = run_edition(stem, colab_python, tmp_path)
+    seconds = time.perf_counter() - start
     nbformat.write(nb, tmp_path / f"{stem}.ipynb")  # kept for inspection, with each cell's timings
     after = _versions(colab_python)
     pin = nb.metadata["gsbook"]["gsutils_commit"]
@@ -118,6 +124,19 @@ def test_edition_runs_on_a_fresh_colab_runtime(stem, colab_python, tmp_path):
         assert "MNIST ready in" in text
     if stem == "05_colored_mnist":  # the committed paper-profile file: tried everywhere, said why
         assert "Paper profile: not available" in text and "$GSUTILS_RESULTS: not set" in text, text[-2000:]
+    if os.environ.get("GSUTILS_RECORD_TIMINGS") and stem in timings.chapter_stems():
+        timings.record("colab_simulation", stem, {
+            **timings.machine(load_before, git_commit=pin), "torch": after["torch"],
+            "seconds": round(seconds, 1), "install_seconds": round(_cell_seconds(nb, 0), 1)})
+
+
+def _cell_seconds(nb, index: int) -> float:
+    """How long the `index`-th code cell ran (nbclient's timestamps in the cell's metadata)."""
+    cell = [c for c in nb.cells if c.cell_type == "code"][index]
+    stamps = cell.metadata["execution"]
+    start, end = (datetime.fromisoformat(stamps[k].replace("Z", "+00:00"))
+                  for k in ("iopub.execute_input", "shell.execute_reply"))
+    return (end - start).total_seconds()
 
 
 WIDGET_SCRIPT = """
