@@ -122,8 +122,10 @@ def collect(book_dir: str | os.PathLike = BOOK, path: str | os.PathLike = TIMING
 
 # --------------------------------------------------------------------------- the facts
 def chapter_stems(root: Path = REPO_ROOT) -> list[str]:
-    """The chapters that carry the header: chapters/01..09 (00_index is the landing page)."""
-    return sorted(p.stem for p in (root / "chapters").glob("[0-9][0-9]_*.md") if not p.stem.startswith("00"))
+    """The chapters that carry the header: chapters/01..09 (not the landing page 00_index, nor the
+    teachers' page 10_teaching)."""
+    return sorted(p.stem for p in (root / "chapters").glob("[0-9][0-9]_*.md")
+                  if p.stem not in ("00_index", "10_teaching"))
 
 
 def prose_words(markdown: str) -> int:
