@@ -37,3 +37,13 @@ def test_theory_rows_show_the_sd_spread(tmp_path):
     rows = headline_rows(tmp_path)
     assert [r["ours"] for r in rows] == ["1.640", "0.915", "1.708 (identical for every s1)"]
     assert {r["experiment"] for r in rows} == {"two-feature theory"}
+
+
+def test_landing_numbers_word_the_accuracies_or_say_they_are_missing():
+    from gsutils.summary import landing_numbers
+
+    rows = [{"experiment": "Colored MNIST", "quantity": q, "ours": v, "run": "quick profile, CPU"}
+            for q, v in (("ERM test accuracy (%)", "23.1 ± 0.6"), ("SD test accuracy (%)", "67.3 ± 1.4"))]
+    assert landing_numbers(rows) == {"erm": "23.1 ± 0.6%", "sd": "67.3 ± 1.4%", "run": "quick profile, CPU"}
+    missing = landing_numbers([])  # e.g. Colab offline: no results file could be read
+    assert all("not available" in v for v in missing.values())
