@@ -126,3 +126,18 @@ def test_chapter_cells_call_gsutils_and_define_nothing(path):
         defined = [n.name for n in ast.walk(tree)
                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         assert not defined, f"{path.name} defines {defined}: move them into gsutils"
+
+
+BOOK = Path(__file__).parent.parent / "book"
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_glued_text_carries_no_markdown(path):
+    """{glue:text} shows a value as plain text: backticks or ** in it would appear literally."""
+    import nbformat
+
+    for cell in nbformat.read(path, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain", "")
+            assert not (name and ("`" in text or "**" in text)), f"{path.name}: glue {name!r} has Markdown: {text[:120]}"
