@@ -29,6 +29,7 @@ EDITIONS = "colab"
 GLUE_PREFIX = "application/papermill.record/"
 WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 TQDM_STUB = re.compile(r"\d+%\|.*\| *[\d.]+\w?/[\d.?]+\w? \[")
+FIGURE_DATA = re.compile(r'<script type="application/json" class="gs-figure-data" data-for="([\w-]+)">.*?</script>', re.S)
 PLOTLY_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>(?:(?!</script>).)*?Plotly\.newPlot.*?)</script>", re.S)
 INSTALL = f'git+{REPO_URL}"'
 PINNED_FILES = ("gsutils", "pyproject.toml")
@@ -202,10 +203,23 @@ def _outputs(outputs: list, markdown) -> list:
             del data[WIDGET_VIEW_MIME]  # no saved widget state: it would be a broken box
             if not data or TQDM_STUB.search(str(data.get("text/plain", ""))):
                 continue
+        if "text/html" in data and "gs-figure-data" in str(data["text/html"]):
+            data["text/html"] = self_drawing(str(data["text/html"]))
         if "text/html" in data and "Plotly.newPlot" in str(data["text/html"]):
             data["text/html"] = plotly_loading(str(data["text/html"]))
         kept.append(out)
     return kept
+
+
+def self_drawing(html: str) -> str:
+    """A figure div with its JSON beside it (drawn by the site's gsfigures.js, which Colab does not
+    have) given a script that draws it with Plotly.newPlot; `plotly_loading` then loads plotly.js."""
+    def draw(m: re.Match) -> str:
+        return (m.group(0) + f"\n<script>var gsFig = JSON.parse(document.querySelector("
+                f"'script.gs-figure-data[data-for=\"{m.group(1)}\"]').textContent); "
+                f"Plotly.newPlot('{m.group(1)}', gsFig.data, gsFig.layout, gsFig.config);</script>")
+
+    return FIGURE_DATA.sub(draw, html)
 
 
 def plotly_loading(html: str) -> str:
